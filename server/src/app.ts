@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { altairExpress } from 'altair-express-middleware';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Env } from './config/env.js';
+import type { Orm } from './db/orm.js';
+import type { GraphQLContext, RequestContext } from './graphql/context.js';
+import { formatGraphQLError } from './graphql/errors.js';
+import { graphqlMultipart } from './graphql/multipart.js';
+import { buildGraphQLSchema } from './graphql/schema.js';
+import type { ImageLimits } from './imaging/process.js';
+import type { Logger } from './logger.js';
+import { ImageResolver } from './modules/image/image.resolver.js';
+import { imageRoutes } from './modules/image/image.routes.js';
+import { ImageService } from './modules/image/image.service.js';
+import { AuthService } from './modules/session/auth.service.js';
+import { SessionService } from './modules/session/session.service.js';
+import { UserResolver } from './modules/user/user.resolver.js';
+import { UserService } from './modules/user/user.service.js';
+import type { BlobStore } from './storage/blob-store.js';
+
+export interface AppDeps {
+  env: Env;
+  orm: Orm;
+  log: Logger;
+  blobs: BlobStore;
+}
+
+export interface App {
+  app: express.Express;
+  services: { auth: AuthService; sessions: SessionService; images: ImageService; users: UserService };
+  stop(): Promise<void>;
+}
+
+const MAX_FILES_PER_REQUEST = 10;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    lockframe?: RequestContext;
+  }
+}
+
+/** Express + Apollo + media routes + the web client; no listen, so tests can mount it. */
+export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App> {
+  const users = new UserService();
+  const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
+  const auth = new AuthService(users, sessions, { secure: env.secureCookies, maxAgeMs: env.sessionMaxMs });
+  const limits: ImageLimits = {
+    maxPixels: env.maxImagePixels,
+    maxFrames: env.maxImageFrames,
+    displayMaxEdge: 2560,
+    thumbnailMaxEdge: 512,
+  };
+  const images = new ImageService(blobs, { maxUploadBytes: env.maxUploadBytes, limits });
+
+  const schema = await buildGraphQLSchema(
+    new Map<never, object>([
+      [UserResolver as never, new UserResolver(auth)],
+      [ImageResolver as never, new ImageResolver(images)],
+    ]),
+  );
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    introspection: env.nodeEnv !== 'production',
+    includeStacktraceInErrorResponses: false,
+    formatError: formatGraphQLError(log),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', env.trustProxy);
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  // One EntityManager fork and one viewer lookup per request, shared by GraphQL and media routes.
+  const withContext = async (req: Request, _res: Response, next: NextFunction) => {
+    const em = orm.em.fork();
+    req.lockframe = {
+      em,
+      viewer: await auth.authenticate(em, req),
+      requestId: String(req.id),
+      log: req.log,
+    };
+    next();
+  };
+  const contextOf = (req: Request): RequestContext => {
+    if (!req.lockframe) throw new Error('request context missing');
+    return req.lockframe;
+  };
+
+  app.use('/media', withContext);
+  app.use(imageRoutes(images, contextOf));
+
+  app.use(
+    '/graphql',
+    graphqlMultipart({ maxFileBytes: env.maxUploadBytes, maxFiles: MAX_FILES_PER_REQUEST, maxFieldBytes: 100_000 }, log),
+    express.json({ limit: '100kb' }),
+    withContext,
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => ({ ...contextOf(req), req, res }),
+    }),
+  );
+
+  if (env.playground) {
+    app.use(
+      '/playground',
+      altairExpress({
+        baseURL: '/playground/',
+        endpointURL: '/graphql',
+        initialHeaders: { 'Apollo-Require-Preflight': 'true' },
+        initialQuery: '{ me { id username } }',
+        disableAccount: true,
+      }),
+    );
+  }
+
+  mountClient(app, env);
+
+  // Last resort: malformed JSON and anything unexpected, answered without internals.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number; statusCode?: number }).status ?? 500;
+    if (status >= 500) req.log.error({ err: error }, 'unhandled request error');
+    if (res.headersSent) return void res.end();
+    const message = status >= 500 ? 'Something went wrong on the server.' : 'The request could not be read.';
+    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  return {
+    app,
+    services: { auth, sessions, images, users },
+    stop: () => apollo.stop(),
+  };
+}
+
+/** Serves the built SvelteKit app, with its index.html for client-side routes. */
+function mountClient(app: express.Express, env: Env): void {
+  const dir = env.clientDir ?? path.resolve(import.meta.dirname, '../../client/build');
+  const index = path.join(dir, 'index.html');
+  if (!existsSync(index)) {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('Lockframe API is running. The web client is not built: run `npm run build`.');
+    });
+    return;
+  }
+  app.use(express.static(dir, { index: false, maxAge: '1h', immutable: false }));
+  app.get(/^\/(?!graphql|media\/|playground).*/, (req, res, next) => {
+    if (!req.accepts('html')) return next();
+    res.set('Cache-Control', 'no-cache').sendFile(index);
+  });
+}

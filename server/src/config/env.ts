@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every setting is validated once at start; a bad value
+ * stops the server with a message that names the variable.
+ */
+const MiB = 1024 * 1024;
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const boolFrom = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  /** Port to listen on. */
+  PORT: intFrom(0, 65535).default(3000),
+  /** Interface to bind. */
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /** Public base URL; https here makes cookies Secure. */
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .url('must be an absolute URL such as https://photos.example.com')
+    .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+    .optional(),
+  /** Folder for the embedded database, the blobs and the generated key file. */
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** mysql://user:pass@host:3306/db (or mariadb://…). Unset: embedded SQLite in DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine((u) => /^(mysql|mariadb):\/\/[^/]+\/[A-Za-z0-9_$-]+(\?.*)?$/.test(u), {
+      message: 'must look like mysql://user:password@host:3306/database',
+    })
+    .optional(),
+  /** Base64 of 32 random bytes. Wraps every image key (used from the encryption issue on). */
+  LOCKFRAME_MASTER_KEY: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 bytes')
+    .optional(),
+  /** Path of a file holding the master key (alternative to LOCKFRAME_MASTER_KEY). */
+  LOCKFRAME_MASTER_KEY_FILE: z.string().trim().min(1).optional(),
+  /** Largest accepted upload in bytes (inclusive). */
+  MAX_UPLOAD_BYTES: intFrom(1, 1024 * MiB).default(5 * MiB),
+  /** Largest accepted image in pixels, every animation frame counted. */
+  MAX_IMAGE_PIXELS: intFrom(1, 1_000_000_000).default(40_000_000),
+  /** Most animation frames accepted. */
+  MAX_IMAGE_FRAMES: intFrom(1, 10_000).default(200),
+  /** smtp://user:pass@host:port — used from the account-security issue on. */
+  SMTP_URL: z.string().trim().url().optional(),
+  MAIL_FROM: z.string().trim().min(3).default('Lockframe <no-reply@localhost>'),
+  /** Express trust proxy setting: false, true, a hop count or a list of addresses. */
+  TRUST_PROXY: z.string().trim().default('false'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Serve the GraphQL playground at /playground. Default: on except in production. */
+  PLAYGROUND: boolFrom.optional(),
+  /** Session idle timeout and absolute lifetime, in hours. */
+  SESSION_IDLE_HOURS: intFrom(1, 24 * 365).default(24 * 7),
+  SESSION_MAX_HOURS: intFrom(1, 24 * 365).default(24 * 30),
+  /** Folder of the built web client. */
+  CLIENT_DIR: z.string().trim().min(1).optional(),
+});
+
+export type RawEnv = z.infer<typeof schema>;
+
+export interface Env {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  secureCookies: boolean;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'mysql' | 'mariadb'; url: string };
+  masterKey: string | undefined;
+  masterKeyFile: string | undefined;
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  maxImageFrames: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  trustProxy: boolean | number | string;
+  logLevel: RawEnv['LOG_LEVEL'];
+  nodeEnv: RawEnv['NODE_ENV'];
+  playground: boolean;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  clientDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Reads `.env` (if present) under the real environment, which wins. */
+export function readEnvSources(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  return { ...fromFile, ...process.env };
+}
+
+export function loadEnv(source: Record<string, string | undefined> = readEnvSources()): Env {
+  // Empty strings mean "unset", as most deployment tools write them.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const raw = result.data;
+  if (raw.LOCKFRAME_MASTER_KEY && raw.LOCKFRAME_MASTER_KEY_FILE) {
+    throw new ConfigError(['LOCKFRAME_MASTER_KEY and LOCKFRAME_MASTER_KEY_FILE: set only one of them']);
+  }
+  if (raw.SESSION_IDLE_HOURS > raw.SESSION_MAX_HOURS) {
+    throw new ConfigError(['SESSION_IDLE_HOURS: must not exceed SESSION_MAX_HOURS']);
+  }
+  const dataDir = path.resolve(raw.DATA_DIR);
+  const url = raw.DATABASE_URL;
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
+    secureCookies: raw.PUBLIC_URL?.startsWith('https://') ?? false,
+    dataDir,
+    database: url
+      ? { kind: url.startsWith('mariadb://') ? 'mariadb' : 'mysql', url }
+      : { kind: 'sqlite', file: path.join(dataDir, 'lockframe.sqlite') },
+    masterKey: raw.LOCKFRAME_MASTER_KEY,
+    masterKeyFile: raw.LOCKFRAME_MASTER_KEY_FILE,
+    maxUploadBytes: raw.MAX_UPLOAD_BYTES,
+    maxImagePixels: raw.MAX_IMAGE_PIXELS,
+    maxImageFrames: raw.MAX_IMAGE_FRAMES,
+    smtpUrl: raw.SMTP_URL,
+    mailFrom: raw.MAIL_FROM,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    logLevel: raw.LOG_LEVEL,
+    nodeEnv: raw.NODE_ENV,
+    playground: raw.PLAYGROUND ?? raw.NODE_ENV !== 'production',
+    sessionIdleMs: raw.SESSION_IDLE_HOURS * 3_600_000,
+    sessionMaxMs: raw.SESSION_MAX_HOURS * 3_600_000,
+    clientDir: raw.CLIENT_DIR ? path.resolve(raw.CLIENT_DIR) : undefined,
+  };
+}

@@ -1,0 +1,56 @@
+import { GraphQLError } from 'graphql';
+
+/** Stable, user-facing error codes. Clients switch on these; never rename one. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'FILE_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INVALID_IMAGE'
+  | 'RATE_LIMITED'
+  | 'EMAIL_NOT_VERIFIED'
+  | 'SERVER_BUSY'
+  | 'INTERNAL_SERVER_ERROR';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  FILE_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_IMAGE: 422,
+  RATE_LIMITED: 429,
+  EMAIL_NOT_VERIFIED: 403,
+  SERVER_BUSY: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/**
+ * A failure the user caused or can act on. Its message is safe to show as is;
+ * anything that is not an AppError is logged and replaced by a generic message.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toGraphQLError(): GraphQLError {
+    return new GraphQLError(this.message, { extensions: { code: this.code, ...this.details } });
+  }
+}
+
+export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'You need to log in first.');
+export const notFound = (what = 'Image') => new AppError('NOT_FOUND', `${what} not found.`);
+export const badInput = (message: string, field?: string) =>
+  new AppError('BAD_USER_INPUT', message, field ? { field } : undefined);

@@ -1,0 +1,41 @@
+import { defineEntity, p, type Opt, type Ref } from '@mikro-orm/core';
+import { User, UserSchema } from '../user/user.entity.js';
+
+export class Image {
+  id!: string;
+  owner!: Ref<User>;
+  /** Sanitized original name, for display only — never part of a path. */
+  filename!: string;
+  /** Detected from the bytes, never from the request. */
+  mimeType!: string;
+  width!: number;
+  height!: number;
+  frames: Opt<number> = 1;
+  /** Size of the original upload. */
+  byteSize!: number;
+  /** Server-made UUID naming the stored blobs; unrelated to the id so neither predicts the other. */
+  storageId!: string;
+  displayMimeType!: string;
+  thumbnailMimeType!: string;
+  createdAt: Opt<Date> = new Date();
+}
+
+export const ImageSchema = defineEntity({
+  class: Image,
+  tableName: 'images',
+  properties: {
+    id: p.string().length(36).primary(),
+    owner: () => p.manyToOne(UserSchema).ref().deleteRule('cascade').fieldName('user_id'),
+    filename: p.string().length(255),
+    mimeType: p.string().length(32),
+    width: p.integer(),
+    height: p.integer(),
+    frames: p.integer().default(1),
+    byteSize: p.integer(),
+    storageId: p.string().length(36).unique(),
+    displayMimeType: p.string().length(32),
+    thumbnailMimeType: p.string().length(32),
+    createdAt: p.datetime(3),
+  },
+  indexes: [{ properties: ['owner', 'createdAt', 'id'] }],
+});

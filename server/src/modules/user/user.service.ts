@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import * as argon2 from 'argon2';
+import { AppError, badInput } from '../../errors.js';
+import { User } from './user.entity.js';
+
+/** OWASP's minimum for argon2id (m=19 MiB, t=2, p=1); raise, never lower. */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
+
+const USERNAME = /^[a-z0-9_.-]{3,32}$/;
+// Deliberately simple: one @, a dot in the domain, no spaces or angle brackets. The real check is the mail.
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
+const PASSWORD_MIN = 12;
+const PASSWORD_MAX = 128;
+
+export interface RegisterData {
+  username: string;
+  email: string;
+  password: string;
+}
+
+export function normalizeUsername(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+export function normalizeEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+/** Returns the first rule the password breaks, or null. Length is checked before anything else. */
+export function passwordProblem(password: string): string | null {
+  if (password.length > PASSWORD_MAX) return `Password must be at most ${PASSWORD_MAX} characters.`;
+  if (password.length < PASSWORD_MIN) return `Password must be at least ${PASSWORD_MIN} characters.`;
+  if (!/[a-z]/.test(password)) return 'Password must contain a lower-case letter.';
+  if (!/[A-Z]/.test(password)) return 'Password must contain an upper-case letter.';
+  if (!/[0-9]/.test(password)) return 'Password must contain a digit.';
+  if (!/[^A-Za-z0-9]/.test(password)) return 'Password must contain a symbol.';
+  return null;
+}
+
+export class UserService {
+  /** A real hash of a random password, so an unknown user costs the same argon2 time as a wrong password. */
+  private dummyHash: Promise<string> | undefined;
+
+  async register(em: EntityManager, data: RegisterData): Promise<User> {
+    const username = normalizeUsername(data.username);
+    const email = normalizeEmail(data.email);
+    if (!USERNAME.test(username)) {
+      throw badInput('Username must be 3 to 32 characters: letters a–z, digits, "_", "." or "-".', 'username');
+    }
+    if (email.length > 254 || !EMAIL.test(email)) throw badInput('Enter a valid e-mail address.', 'email');
+    const problem = passwordProblem(data.password);
+    if (problem) throw badInput(problem, 'password');
+
+    if (await em.count(User, { username })) throw badInput('That username is taken.', 'username');
+    if (await em.count(User, { email })) throw badInput('That e-mail address is already registered.', 'email');
+
+    const user = em.create(User, {
+      id: randomUUID(),
+      username,
+      email,
+      passwordHash: await argon2.hash(data.password, ARGON2_OPTIONS),
+      createdAt: new Date(),
+    });
+    try {
+      await em.flush();
+    } catch (error) {
+      // Two registrations racing for the same name: the unique index decides.
+      if (error instanceof UniqueConstraintViolationException) {
+        throw badInput('That username or e-mail address is already registered.', 'username');
+      }
+      throw error;
+    }
+    return user;
+  }
+
+  /** Checks credentials; one generic error for "no such user" and "wrong password". */
+  async verifyCredentials(em: EntityManager, login: string, password: string): Promise<User> {
+    const invalid = new AppError('UNAUTHENTICATED', 'Wrong username, e-mail or password.');
+    if (password.length > PASSWORD_MAX || login.length > 254) throw invalid;
+    const key = login.trim().toLowerCase();
+    const user = await em.findOne(User, key.includes('@') ? { email: key } : { username: key });
+    const hash = user?.passwordHash ?? (await this.getDummyHash());
+    let ok = false;
+    try {
+      ok = await argon2.verify(hash, password);
+    } catch {
+      ok = false;
+    }
+    if (!user || !ok) throw invalid;
+    return user;
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= argon2.hash(randomUUID(), ARGON2_OPTIONS);
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,42 @@
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import type { User } from './user.entity.js';
+
+@ObjectType('User')
+export class UserType {
+  @Field(() => ID) id!: string;
+  @Field(() => String) username!: string;
+  @Field(() => String) email!: string;
+  @Field(() => Boolean) emailVerified!: boolean;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType('AuthPayload')
+export class AuthPayloadType {
+  @Field(() => UserType) user!: UserType;
+  @Field(() => String, { description: 'Bearer token for scripts; the same login also sets an HttpOnly session cookie.' })
+  token!: string;
+}
+
+@InputType('RegisterInput')
+export class RegisterInput {
+  @Field(() => String) username!: string;
+  @Field(() => String) email!: string;
+  @Field(() => String) password!: string;
+}
+
+@InputType('LoginInput')
+export class LoginInput {
+  @Field(() => String, { description: 'Username or e-mail address.' }) username!: string;
+  @Field(() => String) password!: string;
+}
+
+/** The only way a User leaves the server: no hash, no internal columns. */
+export function mapUser(user: User): UserType {
+  return Object.assign(new UserType(), {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    createdAt: user.createdAt,
+  });
+}

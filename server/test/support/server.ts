@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createApp, type App } from '../../src/app.js';
+import { loadEnv, type Env } from '../../src/config/env.js';
+import { openDatabase, type Orm } from '../../src/db/orm.js';
+import { BlobStore } from '../../src/storage/blob-store.js';
+import { createMysqlDatabase, type DbKind } from './databases.js';
+
+export interface TestServer {
+  url: string;
+  env: Env;
+  orm: Orm;
+  dataDir: string;
+  blobs: BlobStore;
+  app: App;
+  /** The environment variables the server was configured with (for child-process restarts). */
+  vars: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on a real port with a fresh database (SQLite in a temp DATA_DIR, or a new
+ * MySQL/MariaDB database). Requests go over real HTTP.
+ */
+export async function startTestServer(kind: DbKind, extra: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-test-'));
+  const mysqlDb = kind === 'mysql' ? await createMysqlDatabase() : undefined;
+  const vars: Record<string, string> = {
+    DATA_DIR: dataDir,
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    CLIENT_DIR: path.join(dataDir, 'no-client'),
+    ...(mysqlDb ? { DATABASE_URL: mysqlDb.url } : {}),
+    ...extra,
+  };
+  const env = loadEnv(vars);
+  const orm = await openDatabase(env);
+  const blobs = new BlobStore(path.join(dataDir, 'blobs'));
+  await blobs.init();
+  const app = await createApp({ env, orm, log: pino({ level: env.logLevel }), blobs });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    env,
+    orm,
+    dataDir,
+    blobs,
+    app,
+    vars,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.stop();
+      await orm.close(true);
+      await mysqlDb?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

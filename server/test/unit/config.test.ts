@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEnv } from '../../src/config/env.js';
+
+describe('config/env', () => {
+  it('has working defaults: embedded SQLite under ./data, port 3000, 5 MiB, 40 MP', () => {
+    const env = loadEnv({});
+    expect(env.port).toBe(3000);
+    expect(env.database).toEqual({ kind: 'sqlite', file: expect.stringMatching(/data\/lockframe\.sqlite$/) });
+    expect(env.maxUploadBytes).toBe(5 * 1024 * 1024);
+    expect(env.maxImagePixels).toBe(40_000_000);
+    expect(env.secureCookies).toBe(false);
+    expect(env.playground).toBe(true);
+  });
+
+  it('picks the driver from the URL scheme', () => {
+    expect(loadEnv({ DATABASE_URL: 'mysql://u:p@db:3306/lockframe' }).database.kind).toBe('mysql');
+    expect(loadEnv({ DATABASE_URL: 'mariadb://u:p@db:3306/lockframe' }).database.kind).toBe('mariadb');
+  });
+
+  it('makes cookies Secure behind an https PUBLIC_URL and turns the playground off in production', () => {
+    const env = loadEnv({ PUBLIC_URL: 'https://photos.example.com/', NODE_ENV: 'production' });
+    expect(env.secureCookies).toBe(true);
+    expect(env.publicUrl).toBe('https://photos.example.com');
+    expect(env.playground).toBe(false);
+    expect(loadEnv({ NODE_ENV: 'production', PLAYGROUND: 'true' }).playground).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'postgres://x/y'],
+    ['DATABASE_URL', 'mysql://host-without-db'],
+    ['MAX_UPLOAD_BYTES', '-1'],
+    ['MAX_UPLOAD_BYTES', '5MB'],
+    ['MAX_IMAGE_PIXELS', '0'],
+    ['PUBLIC_URL', 'photos.example.com'],
+    ['LOCKFRAME_MASTER_KEY', 'dG9vIHNob3J0'],
+    ['LOG_LEVEL', 'loud'],
+    ['NODE_ENV', 'staging'],
+    ['PLAYGROUND', 'maybe'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadEnv({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(name);
+  });
+
+  it('refuses both master key settings at once', () => {
+    expect(() =>
+      loadEnv({ LOCKFRAME_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'), LOCKFRAME_MASTER_KEY_FILE: '/k' }),
+    ).toThrow(/LOCKFRAME_MASTER_KEY/);
+  });
+});
