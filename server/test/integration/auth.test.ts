@@ -124,7 +124,7 @@ describe.each(databases)('accounts and sessions on %s', (kind) => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: ME }),
     });
-    expect((await res.json()).data.me).toBeNull();
+    expect(((await res.json()) as { data: { me: unknown } }).data.me).toBeNull();
   });
 
   it('logout revokes the token and clears the cookie', async () => {

@@ -61,7 +61,7 @@ describe.each(databases)('images on %s', (kind) => {
   });
 
   it('sanitizes the display filename', async () => {
-    const image = await alice.client.uploadOk(await fixtures.png(), '../../etc/\u202Egpj.exe\u0007 photo.png');
+    const image = await alice.client.uploadOk(await fixtures.png(), '../../etc/\u202Egpj.exe\u2066  photo.png');
     expect(image.filename).toBe('gpj.exe photo.png');
   });
 

@@ -8,7 +8,7 @@ export interface RawResponse {
 
 /**
  * Writes bytes straight onto a TCP socket — for requests no HTTP client would send — and reads
- * the answer. `endAfterWrite: false` leaves the body unfinished (a truncated upload).
+ * the answer. `endAfterWrite: false` drops the connection after writing (a truncated upload).
  */
 export function rawRequest(
   port: number,
@@ -34,9 +34,10 @@ export function rawRequest(
     socket.on('end', finish);
     socket.on('close', finish);
     socket.on('error', (error) => (chunks.length ? finish() : options.endAfterWrite === false ? finish() : reject(error)));
+    // The request says Connection: close, so the server ends the socket after answering;
+    // a truncated request instead drops the connection midway.
     socket.write(request, () => {
-      if (options.endAfterWrite !== false) socket.end();
-      else setTimeout(() => socket.destroy(), 300);
+      if (options.endAfterWrite === false) setTimeout(() => socket.destroy(), 300);
     });
   });
 }

@@ -1,0 +1,58 @@
+/** Display formatting. Pure functions: the same input always reads the same way. */
+
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/**
+ * Human-readable size in binary units, matching how limits are stated ("5 MiB"):
+ * 0 → "0 B", 1536 → "1.5 KiB", 5 * 1024 * 1024 → "5 MiB", 12_400_000 → "12 MiB".
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  // One decimal below 10 ("4.8 MiB"), whole numbers above ("512 KiB"); never "5.0".
+  const rounded = value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+  // Rounding can carry into the next unit: 1023.96 KiB is "1 MiB", not "1024 KiB".
+  if (rounded >= 1024 && unit < BYTE_UNITS.length - 1) return `1 ${BYTE_UNITS[unit + 1]}`;
+  return `${rounded} ${BYTE_UNITS[unit]}`;
+}
+
+/** Exact count for a tooltip or a detail line: 1234567 → "1,234,567 bytes". */
+export function formatByteCount(bytes: number, locale = 'en'): string {
+  return `${new Intl.NumberFormat(locale).format(bytes)} ${bytes === 1 ? 'byte' : 'bytes'}`;
+}
+
+/** "4032 × 3024 px" */
+export function formatDimensions(width: number, height: number): string {
+  return `${width} × ${height} px`;
+}
+
+/** A date-time from the server (ISO 8601) in the reader's locale, or the raw text if it does not parse. */
+export function formatDateTime(iso: string, locale?: string, timeZone?: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date);
+}
+
+const MIME_LABELS: Record<string, string> = {
+  'image/jpeg': 'JPEG',
+  'image/png': 'PNG',
+  'image/gif': 'GIF',
+  'image/webp': 'WebP',
+};
+
+/** "image/jpeg" → "JPEG (image/jpeg)". */
+export function formatMimeType(mimeType: string): string {
+  const label = MIME_LABELS[mimeType.toLowerCase()];
+  return label ? `${label} (${mimeType})` : mimeType;
+}
+
+/** "1 photo", "24 photos". */
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${new Intl.NumberFormat('en').format(count)} ${count === 1 ? singular : plural}`;
+}

@@ -1,0 +1,49 @@
+import { goto } from '$app/navigation';
+import { toAppError, type AppError } from '../errors.ts';
+import { client } from '../graphql/client.ts';
+import { LoginMutation, LogoutMutation, RegisterMutation } from '../graphql/documents.ts';
+import type { LoginInput, RegisterInput, User } from '../graphql/types.ts';
+import { auth } from '../state/auth-manager.svelte.ts';
+import { toasts } from '../state/toast.svelte.ts';
+import { handleError } from './handle-error.ts';
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+export async function register(input: RegisterInput): Promise<Outcome<User>> {
+  const result = await client.mutation(RegisterMutation, { input }).toPromise();
+  const user = result.data?.register;
+  if (result.error || !user) {
+    return { ok: false, error: handleError(result.error, { context: 'Could not create your account', sessionExpiry: false }) };
+  }
+  toasts.success(`Account created for ${user.username}. You can log in now.`);
+  return { ok: true, value: user };
+}
+
+export async function login(input: LoginInput): Promise<Outcome<User>> {
+  const result = await client.mutation(LoginMutation, { input }).toPromise();
+  const user = result.data?.login.user;
+  if (result.error || !user) {
+    // Here UNAUTHENTICATED means wrong credentials, not an ended session.
+    return { ok: false, error: handleError(result.error, { context: 'Could not log in', sessionExpiry: false }) };
+  }
+  auth.set(user);
+  toasts.success(`Welcome, ${user.username}.`);
+  return { ok: true, value: user };
+}
+
+/** Ends the session on the server first; only then does this tab forget it. */
+export async function logout(): Promise<boolean> {
+  const result = await client.mutation(LogoutMutation, {}).toPromise();
+  if (result.error) {
+    // Already gone on the server is as good as logged out; anything else: stay, and say why.
+    const error = toAppError(result.error);
+    if (error.code !== 'UNAUTHENTICATED') {
+      handleError(error, { context: 'Could not log out', sessionExpiry: false });
+      return false;
+    }
+  }
+  auth.clear();
+  toasts.success('You have logged out.');
+  await goto('/login', { replaceState: true, invalidateAll: true });
+  return true;
+}

@@ -1,0 +1,32 @@
+import { AppError, toAppError } from '../errors.ts';
+import { client } from '../graphql/client.ts';
+import { DeleteImageMutation } from '../graphql/documents.ts';
+import type { UploadedImage } from '../graphql/types.ts';
+import { sendUpload, type UploadCallbacks } from '../graphql/upload.ts';
+import { toasts } from '../state/toast.svelte.ts';
+import { endSession, handleError } from './handle-error.ts';
+import type { Outcome } from './auth.service.ts';
+
+export async function deleteImage(image: { id: string; filename: string }): Promise<boolean> {
+  const result = await client.mutation(DeleteImageMutation, { id: image.id }).toPromise();
+  if (result.error || result.data?.deleteImage !== true) {
+    handleError(result.error ?? new AppError('UNKNOWN'), { context: `Could not delete “${image.filename}”` });
+    return false;
+  }
+  toasts.success(`Deleted “${image.filename}”.`);
+  return true;
+}
+
+/**
+ * Uploads one file. No toast per file — the upload list shows each file's result in its row and
+ * the queue announces a summary — but an ended session still sends the person to log in.
+ */
+export async function uploadImage(file: File, callbacks: UploadCallbacks = {}): Promise<Outcome<UploadedImage>> {
+  try {
+    return { ok: true, value: await sendUpload(file, callbacks) };
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.code === 'UNAUTHENTICATED') endSession();
+    return { ok: false, error: appError };
+  }
+}

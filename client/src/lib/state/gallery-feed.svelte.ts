@@ -1,0 +1,71 @@
+import { GALLERY_PAGE_SIZE } from '../config.ts';
+import type { AppError } from '../errors.ts';
+import { client } from '../graphql/client.ts';
+import { ImagesQuery } from '../graphql/documents.ts';
+import type { ImageSummary } from '../graphql/types.ts';
+import { appendUnique, prependUnique } from '../pagination.ts';
+import { handleError } from '../services/handle-error.ts';
+
+/** The gallery's pages of photos, newest first, fetched fresh from the server every time. */
+export class GalleryFeed {
+  images = $state<ImageSummary[]>([]);
+  totalCount = $state<number | null>(null);
+  hasNextPage = $state(false);
+  loading = $state(false);
+  error = $state<AppError | null>(null);
+  #endCursor: string | null = null;
+  /** Bumped by reload(), so an answer to an older request is ignored. */
+  #generation = 0;
+
+  /** True once the first page has arrived. */
+  get loaded(): boolean {
+    return this.totalCount !== null;
+  }
+
+  reload(): Promise<void> {
+    this.#generation += 1;
+    this.#endCursor = null;
+    this.hasNextPage = false;
+    return this.#fetch(null);
+  }
+
+  loadMore(): Promise<void> {
+    if (this.loading || !this.hasNextPage || this.error) return Promise.resolve();
+    return this.#fetch(this.#endCursor);
+  }
+
+  /** Retry after an error: the next page if some are shown, the first otherwise. */
+  retry(): Promise<void> {
+    this.error = null;
+    return this.loaded ? this.#fetch(this.#endCursor) : this.reload();
+  }
+
+  /** Photos uploaded while the gallery is open go on top, without refetching what is shown. */
+  addNewest(images: readonly ImageSummary[]): void {
+    if (!this.loaded) return;
+    const { items, added } = prependUnique(this.images, images);
+    if (added === 0) return;
+    this.images = items;
+    this.totalCount = (this.totalCount ?? 0) + added;
+  }
+
+  async #fetch(after: string | null): Promise<void> {
+    const generation = this.#generation;
+    this.loading = true;
+    this.error = null;
+    const result = await client
+      .query(ImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+      .toPromise();
+    if (generation !== this.#generation) return;
+    this.loading = false;
+    const page = result.data?.images;
+    if (result.error || !page) {
+      this.error = handleError(result.error, { context: 'Could not load your photos' });
+      return;
+    }
+    this.images = after ? appendUnique(this.images, page.nodes) : page.nodes;
+    this.totalCount = page.totalCount;
+    this.hasNextPage = page.pageInfo.hasNextPage && page.pageInfo.endCursor !== null;
+    this.#endCursor = page.pageInfo.endCursor;
+  }
+}

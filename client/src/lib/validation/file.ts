@@ -1,0 +1,58 @@
+import { ACCEPTED_EXTENSIONS, ACCEPTED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../config.ts';
+import { formatByteCount, formatBytes } from '../format.ts';
+
+/**
+ * Upload pre-checks: spare people a round trip for files the server will certainly refuse.
+ * The server decides for real from the file's content; a renamed PDF still gets refused there.
+ */
+
+/** The parts of a File the checks need, so tests need no real files. */
+export interface FileLike {
+  name: string;
+  size: number;
+  type: string;
+}
+
+export type FileProblem =
+  | { code: 'EMPTY'; message: string }
+  | { code: 'FILE_TOO_LARGE'; message: string }
+  | { code: 'UNSUPPORTED_MEDIA_TYPE'; message: string };
+
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot).toLowerCase() : '';
+}
+
+/**
+ * Type check by declared MIME type and by extension. Either may be missing (some systems
+ * send an empty type); a file passes when what is there looks like an allowed image and nothing
+ * contradicts it.
+ */
+export function looksLikeAcceptedImage(file: FileLike): boolean {
+  const type = file.type.trim().toLowerCase();
+  const ext = extensionOf(file.name);
+  const typeOk = (ACCEPTED_IMAGE_TYPES as readonly string[]).includes(type);
+  const extOk = (ACCEPTED_EXTENSIONS as readonly string[]).includes(ext);
+  if (type && !typeOk) return false;
+  if (ext && !extOk) return false;
+  return typeOk || extOk;
+}
+
+/** The first reason not to send this file, or null to send it. */
+export function checkFile(file: FileLike, maxBytes = MAX_UPLOAD_BYTES): FileProblem | null {
+  if (!looksLikeAcceptedImage(file)) {
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Not a supported image. Use JPEG, PNG, GIF or WebP.' };
+  }
+  if (file.size === 0) return { code: 'EMPTY', message: 'This file is empty.' };
+  if (file.size > maxBytes) {
+    let size = formatBytes(file.size);
+    let limit = formatBytes(maxBytes);
+    // Just over the limit both round to "5 MiB"; then the exact counts say what is wrong.
+    if (size === limit) {
+      size = formatByteCount(file.size);
+      limit = `${limit} (${formatByteCount(maxBytes)})`;
+    }
+    return { code: 'FILE_TOO_LARGE', message: `Too large (${size}). The limit is ${limit}.` };
+  }
+  return null;
+}

@@ -1,0 +1,15 @@
+import { redirect } from '@sveltejs/kit';
+import { safeNext } from '#lib/navigation.ts';
+import { auth } from '#lib/state/auth-manager.svelte.ts';
+import type { LayoutLoad } from './$types';
+
+/** Already logged in? The login and register pages have nothing to offer; go where you were headed. */
+export const load: LayoutLoad = async ({ url }) => {
+  let user = null;
+  try {
+    user = await auth.ensure();
+  } catch {
+    // The server cannot be reached: show the form anyway; submitting it will say what is wrong.
+  }
+  if (user) redirect(307, safeNext(url.searchParams.get('next')));
+};

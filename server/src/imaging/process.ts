@@ -1,0 +1,231 @@
+import type { FailOnOptions, Metadata, OutputInfo, Sharp } from 'sharp';
+import { AppError } from '../errors.js';
+import sharp from './sharp.js';
+import { MIME_TYPES, sniffImageFormat, unsupportedMediaType, type ImageFormat } from './sniff.js';
+
+export interface ImageLimits {
+  /** Width × height × frames: every animation frame is decoded, so every frame counts. */
+  maxPixels: number;
+  maxFrames: number;
+  /** Long edge of the display variant. */
+  displayMaxEdge: number;
+  /** Long edge of the thumbnail. */
+  thumbnailMaxEdge: number;
+}
+
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = Object.freeze({
+  maxPixels: 40_000_000,
+  maxFrames: 200,
+  displayMaxEdge: 2560,
+  thumbnailMaxEdge: 512,
+});
+
+export interface ImageVariant {
+  data: Buffer;
+  mimeType: string;
+  width: number;
+  height: number;
+}
+
+export interface ProcessedImage {
+  format: ImageFormat;
+  mimeType: string;
+  /** Upright size (EXIF orientation applied); for an animation, the size of one frame. */
+  width: number;
+  height: number;
+  frames: number;
+  display: ImageVariant;
+  thumbnail: ImageVariant;
+}
+
+/**
+ * 'error' refuses truncated and corrupt pixel data. 'warning' (sharp's default) would also
+ * refuse files that every browser shows, e.g. a JPEG with a few stray bytes before a marker.
+ */
+const FAIL_ON: FailOnOptions = 'error';
+const JPEG_QUALITY = 85;
+const WEBP_QUALITY = 80;
+const THUMBNAIL_QUALITY = 80;
+
+function damaged(cause?: unknown): AppError {
+  const error = new AppError('INVALID_IMAGE', 'The file is damaged or not a complete image.');
+  // For the server log only: libvips' text must never reach the user.
+  if (cause !== undefined) error.cause = cause;
+  return error;
+}
+
+function formatMegapixels(pixels: number): string {
+  return String(Number((pixels / 1_000_000).toPrecision(3)));
+}
+
+function tooManyPixels(maxPixels: number): AppError {
+  return new AppError(
+    'INVALID_IMAGE',
+    `Image is too large: at most ${formatMegapixels(maxPixels)} megapixels (all animation frames counted).`,
+    { maxPixels },
+  );
+}
+
+function tooManyFrames(maxFrames: number): AppError {
+  return new AppError('INVALID_IMAGE', `The animation has too many frames: at most ${maxFrames} are allowed.`, {
+    maxFrames,
+  });
+}
+
+/** Header only: libvips reads sizes and frame counts without decoding any pixels. */
+async function readHeader(input: Buffer): Promise<Metadata> {
+  try {
+    // No pixel limit here: this call decodes nothing, and we want the sizes to explain a refusal.
+    return await sharp(input, { animated: true, limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw damaged(error);
+  }
+}
+
+/** Per EXIF orientation: the turn, then the mirror, that makes the stored pixels upright. */
+const ORIENTATIONS: Record<number, { angle: number; flip?: boolean; flop?: boolean }> = {
+  1: { angle: 0 },
+  2: { angle: 0, flop: true },
+  3: { angle: 180 },
+  4: { angle: 0, flip: true },
+  5: { angle: 90, flop: true },
+  6: { angle: 90 },
+  7: { angle: 90, flip: true },
+  8: { angle: 270 },
+};
+
+function encode(pipeline: Sharp, format: ImageFormat, animation?: { loop?: number; delay?: number[] }): Sharp {
+  switch (format) {
+    case 'jpeg':
+      return pipeline.jpeg({ quality: JPEG_QUALITY });
+    case 'png':
+      return pipeline.png();
+    case 'gif':
+      return pipeline.gif({ ...animation });
+    case 'webp':
+      return pipeline.webp({ quality: WEBP_QUALITY, ...animation });
+  }
+}
+
+function variant(data: Buffer, info: OutputInfo, format: ImageFormat, frames: number): ImageVariant {
+  const height = frames > 1 ? (info.pageHeight ?? info.height / frames) : info.height;
+  return { data, mimeType: MIME_TYPES[format], width: info.width, height };
+}
+
+interface Decoded {
+  format: ImageFormat;
+  frames: number;
+  orientation: number;
+  header: Metadata;
+  limits: ImageLimits;
+}
+
+function fitInside(maxEdge: number) {
+  return { width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true } as const;
+}
+
+async function makeDisplay(input: Buffer, d: Decoded): Promise<ImageVariant> {
+  const animated = d.frames > 1;
+  const pipeline = sharp(input, { animated, limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
+    .resize(fitInside(d.limits.displayMaxEdge))
+    .toColourspace('srgb');
+
+  if (!animated) {
+    // autoOrient happens before the resize whatever the call order; the box is square anyway.
+    const { data, info } = await encode(pipeline.autoOrient(), d.format).toBuffer({ resolveWithObject: true });
+    return variant(data, info, d.format, 1);
+  }
+  if (d.orientation === 1) {
+    const { data, info } = await encode(pipeline, d.format).toBuffer({ resolveWithObject: true });
+    return variant(data, info, d.format, d.frames);
+  }
+  return orientAnimation(pipeline, d);
+}
+
+/**
+ * libvips refuses to rotate multi-page images, so an animation with an EXIF orientation (an
+ * animated WebP can carry one) is turned frame by frame on the already-resized pixels.
+ */
+async function orientAnimation(pipeline: Sharp, d: Decoded): Promise<ImageVariant> {
+  const { data: strip, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const frameHeight = info.height / d.frames;
+  const frameBytes = info.width * frameHeight * info.channels;
+  const { angle, flip = false, flop = false } = ORIENTATIONS[d.orientation]!;
+  const turned: Buffer[] = [];
+  let width = info.width;
+  let height = frameHeight;
+  for (let i = 0; i < d.frames; i++) {
+    const frame = strip.subarray(i * frameBytes, (i + 1) * frameBytes);
+    const out = await sharp(frame, { raw: { width: info.width, height: frameHeight, channels: info.channels } })
+      .rotate(angle)
+      .flip(flip)
+      .flop(flop)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    turned.push(out.data);
+    width = out.info.width;
+    height = out.info.height;
+  }
+  const joined = Buffer.concat(turned);
+  turned.length = 0;
+  const raw = { width, height: height * d.frames, channels: info.channels, pageHeight: height };
+  const { data, info: outInfo } = await encode(sharp(joined, { raw }), d.format, {
+    loop: d.header.loop,
+    delay: d.header.delay,
+  }).toBuffer({ resolveWithObject: true });
+  return variant(data, outInfo, d.format, d.frames);
+}
+
+async function makeThumbnail(input: Buffer, d: Decoded): Promise<ImageVariant> {
+  // Without `animated`, libvips loads only the first frame.
+  const { data, info } = await sharp(input, { limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
+    .autoOrient()
+    .resize(fitInside(d.limits.thumbnailMaxEdge))
+    .toColourspace('srgb')
+    .webp({ quality: THUMBNAIL_QUALITY })
+    .toBuffer({ resolveWithObject: true });
+  return { data, mimeType: MIME_TYPES.webp, width: info.width, height: info.height };
+}
+
+/**
+ * Validates an upload from its bytes alone and makes its two derived variants: a display copy
+ * (same format, upright, sRGB, no metadata, long edge capped) and a small WebP thumbnail.
+ * Sizes are checked from the header before anything is decoded.
+ */
+export async function processImage(input: Buffer, limits: ImageLimits): Promise<ProcessedImage> {
+  const format = sniffImageFormat(input);
+  if (!format) throw unsupportedMediaType();
+
+  const header = await readHeader(input);
+  const frames = header.pages ?? 1;
+  const frameWidth = header.width;
+  const frameHeight = header.pageHeight ?? header.height / frames;
+  // libvips picked its loader from the bytes too; both must agree on what this is.
+  if (header.format !== format) throw damaged();
+  if (!(frameWidth > 0 && frameHeight > 0 && Number.isInteger(frameHeight) && frames >= 1)) throw damaged();
+  if (frames > limits.maxFrames) throw tooManyFrames(limits.maxFrames);
+  if (frameWidth * frameHeight * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);
+
+  const orientation = header.orientation !== undefined && ORIENTATIONS[header.orientation] ? header.orientation : 1;
+  const decoded: Decoded = { format, frames, orientation, header, limits };
+  let display: ImageVariant;
+  let thumbnail: ImageVariant;
+  try {
+    // One after the other, so at most one decode is in memory at a time.
+    display = await makeDisplay(input, decoded);
+    thumbnail = await makeThumbnail(input, decoded);
+  } catch (error) {
+    throw error instanceof AppError ? error : damaged(error);
+  }
+
+  const sideways = orientation >= 5;
+  return {
+    format,
+    mimeType: MIME_TYPES[format],
+    width: sideways ? frameHeight : frameWidth,
+    height: sideways ? frameWidth : frameHeight,
+    frames,
+    display,
+    thumbnail,
+  };
+}

@@ -1,0 +1,24 @@
+import sharp from 'sharp';
+
+/**
+ * The only libvips loaders that may run: JPEG, PNG, GIF and WebP, read from memory. GIF's
+ * loader is libnsgif's, hence "Nsgif". libvips ignores names it does not know, so a typo here
+ * fails silently; the unit tests decode each format to catch that.
+ */
+export const ALLOWED_LOADERS: readonly string[] = [
+  'VipsForeignLoadJpegBuffer',
+  'VipsForeignLoadPngBuffer',
+  'VipsForeignLoadNsgifBuffer',
+  'VipsForeignLoadWebpBuffer',
+];
+
+// libvips chooses a loader from the bytes on its own and ships many more (SVG, TIFF, PDF,
+// HEIF, ...), so whatever the sniffer lets through, only these four can ever parse it.
+// This is process-wide: importing sharp through this module guarantees it is in force.
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({ operation: [...ALLOWED_LOADERS] });
+
+// Each upload is decoded once; libvips' operation cache would only hold on to memory.
+sharp.cache(false);
+
+export default sharp;

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fixtures from '../fixtures/images.js';
+import { spawnServer, type ServerProcess } from '../support/process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CLIENT_BUILD = fileURLToPath(new URL('../../../client/build/index.html', import.meta.url));
+
+function missingPrerequisite(): string | null {
+  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`;
+  if (!existsSync(CLIENT_BUILD)) return 'the web client is not built (run `npm run build`)';
+  return null;
+}
+
+const missing = missingPrerequisite();
+if (missing && process.env.CI === 'true') throw new Error(`Browser tests cannot run under CI: ${missing}`);
+if (missing) console.warn(`[lockframe tests] SKIPPING the browser journey: ${missing}.`);
+
+describe.skipIf(missing !== null)('browser journey (Chromium)', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  const files: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-e2e-'));
+    server = await spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    for (const [name, data] of [
+      ['sunrise.jpg', await fixtures.jpeg({ width: 900, height: 600 })],
+      ['harbour.png', await fixtures.png()],
+    ] as const) {
+      const file = path.join(dataDir, name);
+      await writeFile(file, data);
+      files.push(file);
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('register → log in → upload two files → both thumbnails → open one → delete → gone', async () => {
+    await page.goto(`${server.url}/register`);
+    await page.getByLabel('Username').fill('journey_user');
+    await page.getByLabel('E-mail').fill('journey@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('Correct-Horse-9-Battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    // Registration either logs in directly or sends us to the login page.
+    await page.waitForURL((url) => url.pathname === '/login' || url.pathname === '/', { timeout: 15_000 });
+    if (new URL(page.url()).pathname === '/login') {
+      await page.getByLabel('Username or e-mail').fill('journey_user');
+      await page.getByLabel('Password', { exact: true }).fill('Correct-Horse-9-Battery');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL((url) => url.pathname === '/');
+    }
+
+    await page.goto(`${server.url}/upload`);
+    await page.locator('input[type="file"]').setInputFiles(files);
+    await expect.poll(async () => page.getByText(/uploaded/i).count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+
+    await page.goto(`${server.url}/`);
+    const tiles = page.locator('a.tile');
+    await expect.poll(() => tiles.count()).toBe(2);
+    // Both thumbnails really loaded (decoded by the browser).
+    await expect
+      .poll(() => tiles.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)))
+      .toBe(true);
+
+    const target = tiles.filter({ has: page.locator('img[alt="sunrise.jpg"]') });
+    const href = await target.getAttribute('href');
+    expect(href).toMatch(/^\/images\/[0-9a-f-]{36}$/);
+    await target.click();
+    await page.waitForURL(`**${href}`);
+    await expect.poll(() => page.getByText('sunrise.jpg').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText(/900\s*×\s*600/).count()).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete permanently' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await expect.poll(() => page.locator('a.tile').count()).toBe(1);
+    await expect.poll(() => page.locator('img[alt="sunrise.jpg"]').count()).toBe(0);
+
+    const imageId = href!.split('/').pop()!;
+    const gone = await page.evaluate(async (id) => (await fetch(`/media/${id}/thumbnail`)).status, imageId);
+    expect(gone).toBe(404);
+  });
+});

@@ -1,0 +1,204 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { BlobStore, type BlobVariant } from '../../src/storage/blob-store.js';
+
+const MiB = 1024 * 1024;
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+const mode = async (p: string) => (await stat(p)).mode & 0o777;
+
+describe('BlobStore', () => {
+  let base: string;
+  let root: string;
+  let store: BlobStore;
+
+  beforeEach(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'lockframe-blobs-'));
+    root = path.join(base, 'blobs');
+    store = new BlobStore(root);
+    await store.init();
+  });
+  afterEach(() => rm(base, { recursive: true, force: true }));
+
+  it('stores and returns each variant under root/<first two hex>/<id>.<variant>', async () => {
+    const id = randomUUID();
+    const bytes: Record<BlobVariant, Buffer> = {
+      original: randomBytes(3000),
+      display: randomBytes(2000),
+      thumbnail: randomBytes(1000),
+    };
+    for (const [variant, data] of Object.entries(bytes) as Array<[BlobVariant, Buffer]>) {
+      await store.put(id, variant, data);
+    }
+    for (const [variant, data] of Object.entries(bytes) as Array<[BlobVariant, Buffer]>) {
+      expect((await store.get(id, variant)).equals(data)).toBe(true);
+      expect(await store.stat(id, variant)).toEqual({ size: data.length });
+    }
+    expect((await filesUnder(root)).sort()).toEqual(
+      ['display', 'original', 'thumbnail'].map((v) => path.join(id.slice(0, 2), `${id}.${v}`)),
+    );
+    expect((await readFile(path.join(root, id.slice(0, 2), `${id}.display`))).equals(bytes.display)).toBe(true);
+  });
+
+  it('keeps files and folders private to the server user', async () => {
+    const id = randomUUID();
+    await store.put(id, 'original', Buffer.from('x'));
+    expect(await mode(path.join(root, id.slice(0, 2), `${id}.original`))).toBe(0o600);
+    expect(await mode(path.join(root, id.slice(0, 2)))).toBe(0o700);
+    expect(await mode(root)).toBe(0o700);
+    expect(await mode(path.join(root, 'tmp'))).toBe(0o700);
+  });
+
+  it('tightens an existing root folder on init', async () => {
+    await chmod(root, 0o755);
+    await store.init();
+    expect(await mode(root)).toBe(0o700);
+  });
+
+  it('stores an empty blob', async () => {
+    const id = randomUUID();
+    await store.put(id, 'thumbnail', Buffer.alloc(0));
+    expect((await store.get(id, 'thumbnail')).length).toBe(0);
+    expect(await store.stat(id, 'thumbnail')).toEqual({ size: 0 });
+  });
+
+  it('answers a missing blob with NOT_FOUND, and stat with null', async () => {
+    const id = randomUUID();
+    const error = await store.get(id, 'display').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('NOT_FOUND');
+    expect((error as AppError).message).toBe('Image not found.');
+    expect(await store.stat(id, 'display')).toBeNull();
+    // Another variant of the same id existing changes nothing.
+    await store.put(id, 'original', Buffer.from('x'));
+    await expect(store.get(id, 'display')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('never overwrites a blob', async () => {
+    const id = randomUUID();
+    await store.put(id, 'original', Buffer.from('first'));
+    await expect(store.put(id, 'original', Buffer.from('second'))).rejects.toThrow(/overwrite/);
+    expect((await store.get(id, 'original')).toString()).toBe('first');
+    expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('never shows a partly written file at the final path', async () => {
+    const id = randomUUID();
+    const data = randomBytes(48 * MiB);
+    const target = path.join(root, id.slice(0, 2), `${id}.original`);
+    const seenSizes = new Set<number>();
+    let done = false;
+    const writing = store.put(id, 'original', data).finally(() => {
+      done = true;
+    });
+    while (!done) {
+      if (existsSync(target)) seenSizes.add(statSync(target).size);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await writing;
+    seenSizes.add(statSync(target).size);
+    expect([...seenSizes]).toEqual([data.length]);
+    expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('leaves nothing behind when a write fails', async () => {
+    const id = randomUUID();
+    // A file where the shard folder should be makes the final step fail.
+    await writeFile(path.join(root, id.slice(0, 2)), 'in the way');
+    await expect(store.put(id, 'display', Buffer.from('data'))).rejects.toThrow();
+    expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+    expect(await store.stat(id, 'display')).toBeNull();
+  });
+
+  it('clears crash leftovers from tmp on init, and nothing else', async () => {
+    const tmp = path.join(root, 'tmp');
+    await writeFile(path.join(tmp, 'abc123.tmp'), 'half a file');
+    await writeFile(path.join(tmp, 'def456.tmp'), '');
+    await writeFile(path.join(tmp, 'keep.txt'), 'not ours');
+    const id = randomUUID();
+    await store.put(id, 'original', Buffer.from('kept'));
+
+    await new BlobStore(root).init();
+    expect(await readdir(tmp)).toEqual(['keep.txt']);
+    expect((await store.get(id, 'original')).toString()).toBe('kept');
+  });
+
+  it('delete removes every variant of one id, is idempotent, and spares other ids', async () => {
+    const id = randomUUID();
+    const other = randomUUID();
+    for (const variant of ['original', 'display', 'thumbnail'] as const) {
+      await store.put(id, variant, Buffer.from(variant));
+    }
+    await store.put(other, 'original', Buffer.from('other'));
+
+    await store.delete(id);
+    for (const variant of ['original', 'display', 'thumbnail'] as const) {
+      expect(await store.stat(id, variant)).toBeNull();
+    }
+    expect(await filesUnder(root)).toEqual([path.join(other.slice(0, 2), `${other}.original`)]);
+    await store.delete(id);
+    await store.delete(randomUUID());
+    expect((await store.get(other, 'original')).toString()).toBe('other');
+  });
+
+  it('deletes what exists when only some variants were written', async () => {
+    const id = randomUUID();
+    await store.put(id, 'original', Buffer.from('x'));
+    await store.delete(id);
+    expect(await filesUnder(root)).toEqual([]);
+  });
+
+  describe('refuses ids and variants that are not its own', () => {
+    const id = randomUUID();
+    const badIds = [
+      '../etc/passwd',
+      'ABC',
+      '',
+      id.toUpperCase(),
+      `${id}\n`,
+      `${id}/../../x`,
+      `../${id.slice(3)}`,
+      id.replaceAll('-', ''),
+      `${id.slice(0, 35)}g`,
+    ];
+
+    it.each(badIds)('storage id %j', async (bad) => {
+      await expect(store.put(bad, 'original', Buffer.from('x'))).rejects.toThrow(TypeError);
+      await expect(store.get(bad, 'original')).rejects.toThrow(TypeError);
+      await expect(store.stat(bad, 'original')).rejects.toThrow(TypeError);
+      await expect(store.delete(bad)).rejects.toThrow(TypeError);
+      expect(await filesUnder(base)).toEqual([]);
+    });
+
+    it.each(['../original', 'secret', '', 'ORIGINAL', 'original/..'])('variant %j', async (bad) => {
+      const variant = bad as BlobVariant;
+      await expect(store.put(id, variant, Buffer.from('x'))).rejects.toThrow(TypeError);
+      await expect(store.get(id, variant)).rejects.toThrow(TypeError);
+      await expect(store.stat(id, variant)).rejects.toThrow(TypeError);
+      expect(await filesUnder(base)).toEqual([]);
+    });
+
+    it('non-string ids', async () => {
+      await expect(store.get(undefined as unknown as string, 'original')).rejects.toThrow(TypeError);
+      await expect(store.delete(42 as unknown as string)).rejects.toThrow(TypeError);
+    });
+  });
+
+  it('works when the root does not exist yet, and init can run twice', async () => {
+    const nested = new BlobStore(path.join(base, 'a', 'b', 'blobs'));
+    await nested.init();
+    await nested.init();
+    const id = randomUUID();
+    await nested.put(id, 'display', Buffer.from('ok'));
+    expect((await nested.get(id, 'display')).toString()).toBe('ok');
+  });
+});
