@@ -40,7 +40,8 @@ export interface ProcessedImage {
 
 /**
  * 'error' refuses truncated and corrupt pixel data. 'warning' (sharp's default) would also
- * refuse files that every browser shows, e.g. a JPEG with a few stray bytes before a marker.
+ * refuse files that browsers show fine, such as JPEGs from some Samsung phones ("Invalid SOS
+ * parameters") or with a few stray bytes before a marker.
  */
 const FAIL_ON: FailOnOptions = 'error';
 const JPEG_QUALITY = 85;
@@ -72,25 +73,37 @@ function tooManyFrames(maxFrames: number): AppError {
   });
 }
 
+/** A bad limit is a configuration bug; sharp would even read a pixel limit of 0 as "no limit". */
+function assertLimits(limits: ImageLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`ImageLimits.${name} must be a positive integer`);
+  }
+}
+
 /** Header only: libvips reads sizes and frame counts without decoding any pixels. */
 async function readHeader(input: Buffer): Promise<Metadata> {
   try {
     // No pixel limit here: this call decodes nothing, and we want the sizes to explain a refusal.
-    return await sharp(input, { animated: true, limitInputPixels: false }).metadata();
+    // The same failOn as the decode, as some JPEG warnings are raised while reading the header.
+    return await sharp(input, { animated: true, limitInputPixels: false, failOn: FAIL_ON }).metadata();
   } catch (error) {
     throw damaged(error);
   }
 }
 
-/** Per EXIF orientation: the turn, then the mirror, that makes the stored pixels upright. */
+/**
+ * Per EXIF orientation, the sharp operations that make the stored pixels upright. With both a
+ * turn and a mirror, sharp mirrors first (its docs suggest otherwise); the unit tests check
+ * every entry against sharp's own autoOrient.
+ */
 const ORIENTATIONS: Record<number, { angle: number; flip?: boolean; flop?: boolean }> = {
   1: { angle: 0 },
   2: { angle: 0, flop: true },
   3: { angle: 180 },
   4: { angle: 0, flip: true },
-  5: { angle: 90, flop: true },
+  5: { angle: 90, flip: true },
   6: { angle: 90 },
-  7: { angle: 90, flip: true },
+  7: { angle: 90, flop: true },
   8: { angle: 270 },
 };
 
@@ -112,7 +125,7 @@ function variant(data: Buffer, info: OutputInfo, format: ImageFormat, frames: nu
   return { data, mimeType: MIME_TYPES[format], width: info.width, height };
 }
 
-interface Decoded {
+interface Inspected {
   format: ImageFormat;
   frames: number;
   orientation: number;
@@ -124,7 +137,7 @@ function fitInside(maxEdge: number) {
   return { width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true } as const;
 }
 
-async function makeDisplay(input: Buffer, d: Decoded): Promise<ImageVariant> {
+async function makeDisplay(input: Buffer, d: Inspected): Promise<ImageVariant> {
   const animated = d.frames > 1;
   const pipeline = sharp(input, { animated, limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
     .resize(fitInside(d.limits.displayMaxEdge))
@@ -146,9 +159,9 @@ async function makeDisplay(input: Buffer, d: Decoded): Promise<ImageVariant> {
  * libvips refuses to rotate multi-page images, so an animation with an EXIF orientation (an
  * animated WebP can carry one) is turned frame by frame on the already-resized pixels.
  */
-async function orientAnimation(pipeline: Sharp, d: Decoded): Promise<ImageVariant> {
+async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVariant> {
   const { data: strip, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const frameHeight = info.height / d.frames;
+  const frameHeight = info.pageHeight ?? info.height / d.frames;
   const frameBytes = info.width * frameHeight * info.channels;
   const { angle, flip = false, flop = false } = ORIENTATIONS[d.orientation]!;
   const turned: Buffer[] = [];
@@ -176,7 +189,7 @@ async function orientAnimation(pipeline: Sharp, d: Decoded): Promise<ImageVarian
   return variant(data, outInfo, d.format, d.frames);
 }
 
-async function makeThumbnail(input: Buffer, d: Decoded): Promise<ImageVariant> {
+async function makeThumbnail(input: Buffer, d: Inspected): Promise<ImageVariant> {
   // Without `animated`, libvips loads only the first frame.
   const { data, info } = await sharp(input, { limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
     .autoOrient()
@@ -193,6 +206,7 @@ async function makeThumbnail(input: Buffer, d: Decoded): Promise<ImageVariant> {
  * Sizes are checked from the header before anything is decoded.
  */
 export async function processImage(input: Buffer, limits: ImageLimits): Promise<ProcessedImage> {
+  assertLimits(limits);
   const format = sniffImageFormat(input);
   if (!format) throw unsupportedMediaType();
 
@@ -207,13 +221,13 @@ export async function processImage(input: Buffer, limits: ImageLimits): Promise<
   if (frameWidth * frameHeight * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);
 
   const orientation = header.orientation !== undefined && ORIENTATIONS[header.orientation] ? header.orientation : 1;
-  const decoded: Decoded = { format, frames, orientation, header, limits };
+  const inspected: Inspected = { format, frames, orientation, header, limits };
   let display: ImageVariant;
   let thumbnail: ImageVariant;
   try {
     // One after the other, so at most one decode is in memory at a time.
-    display = await makeDisplay(input, decoded);
-    thumbnail = await makeThumbnail(input, decoded);
+    display = await makeDisplay(input, inspected);
+    thumbnail = await makeThumbnail(input, inspected);
   } catch (error) {
     throw error instanceof AppError ? error : damaged(error);
   }

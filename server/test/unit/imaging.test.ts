@@ -203,6 +203,13 @@ describe('processImage refuses', () => {
     expect(error.message).toBe('The animation has too many frames: at most 3 are allowed.');
   });
 
+  it('nothing when a limit is misconfigured (0 would mean "no limit" to sharp)', async () => {
+    const image = await fixtures.png();
+    for (const bad of [{ maxPixels: 0 }, { maxFrames: -1 }, { displayMaxEdge: 1.5 }, { thumbnailMaxEdge: Number.NaN }]) {
+      await expect(processImage(image, { ...DEFAULT_IMAGE_LIMITS, ...bad })).rejects.toThrow(TypeError);
+    }
+  });
+
   it('a still image over the pixel limit', async () => {
     const image = await fixtures.jpeg({ width: 200, height: 200 });
     const limits = { ...DEFAULT_IMAGE_LIMITS, maxPixels: 40_000 };
@@ -310,6 +317,13 @@ describe('processImage variants', () => {
       expect(await markerCorner(result.thumbnail.data)).toBe(corner);
     },
   );
+
+  it('accepts a JPEG that only triggers a decoder warning', async () => {
+    const upload = await fixtures.jpegWithStrayBytes();
+    await expect(sharp(upload, { failOn: 'warning' }).raw().toBuffer()).rejects.toThrow(/extraneous bytes/);
+    const result = await processImage(upload, DEFAULT_IMAGE_LIMITS);
+    expect([result.display.width, result.display.height]).toEqual([64, 48]);
+  });
 
   it('never upscales', async () => {
     const result = await processImage(await fixtures.jpeg({ width: 100, height: 80 }), DEFAULT_IMAGE_LIMITS);
