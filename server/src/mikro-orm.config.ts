@@ -12,7 +12,7 @@ import { mysqlMigrations, sqliteMigrations } from './migrations/index.js';
 const common = {
   entities,
   // Migrations are listed explicitly so tsc output, tsx and vitest all run the same set.
-  migrations: { tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, silent: true },
+  migrations: { tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, silent: true, snapshot: false, snapshotOnMigrate: false },
   forceUtcTimezone: true,
   debug: false,
   allowGlobalContext: false,
