@@ -15,6 +15,7 @@ export async function register(input: RegisterInput): Promise<Outcome<User>> {
   if (result.error || !user) {
     return { ok: false, error: handleError(result.error, { context: 'Could not create your account', sessionExpiry: false }) };
   }
+  toasts.clear();
   toasts.success(`Account created for ${user.username}. You can log in now.`);
   return { ok: true, value: user };
 }
@@ -27,6 +28,8 @@ export async function login(input: LoginInput): Promise<Outcome<User>> {
     return { ok: false, error: handleError(result.error, { context: 'Could not log in', sessionExpiry: false }) };
   }
   auth.set(user);
+  // Earlier messages ("Could not log in…") are about a form that is now behind us.
+  toasts.clear();
   toasts.success(`Welcome, ${user.username}.`);
   return { ok: true, value: user };
 }
@@ -44,6 +47,6 @@ export async function logout(): Promise<boolean> {
   }
   auth.clear();
   toasts.success('You have logged out.');
-  await goto('/login', { replaceState: true, invalidateAll: true });
+  await goto('/login', { replace: true, refreshAll: true });
   return true;
 }

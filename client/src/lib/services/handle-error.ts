@@ -38,7 +38,7 @@ export function endSession(): void {
   redirecting = true;
   toasts.error(SESSION_ENDED_MESSAGE);
   const here = `${location.pathname}${location.search}`;
-  void goto(loginPath(here), { replaceState: true, invalidateAll: true }).finally(() => {
+  void goto(loginPath(here), { replace: true, refreshAll: true }).finally(() => {
     redirecting = false;
   });
 }

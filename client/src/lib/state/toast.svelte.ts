@@ -11,8 +11,8 @@ export interface Toast {
   message: string;
 }
 
-const TIMEOUT_MS: Record<ToastKind, number> = { success: 8000, info: 8000, error: 12000 };
-const MAX_TOASTS = 4;
+const TIMEOUT_MS: Record<ToastKind, number> = { success: 7000, info: 7000, error: 12000 };
+const MAX_TOASTS = 3;
 
 class Toaster {
   items = $state<Toast[]>([]);

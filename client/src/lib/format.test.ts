@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { formatByteCount, formatBytes, formatDateTime, formatDimensions, formatMimeType, pluralize } from './format.ts';
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1, '1 B'],
+    [1023, '1023 B'],
+    [1024, '1 KiB'],
+    [1536, '1.5 KiB'],
+    [10 * 1024, '10 KiB'],
+    [512 * 1024, '512 KiB'],
+    [1024 * 1024 - 1, '1 MiB'],
+    [5 * 1024 * 1024, '5 MiB'],
+    [4.84 * 1024 * 1024, '4.8 MiB'],
+    [12_400_000, '12 MiB'],
+    [3 * 1024 ** 3, '3 GiB'],
+  ])('%d bytes → %s', (bytes, expected) => {
+    expect(formatBytes(bytes)).toBe(expected);
+  });
+
+  it('never prints a trailing ".0"', () => {
+    expect(formatBytes(2 * 1024)).toBe('2 KiB');
+  });
+
+  it('refuses nonsense', () => {
+    expect(formatBytes(-1)).toBe('—');
+    expect(formatBytes(Number.NaN)).toBe('—');
+  });
+});
+
+describe('other formatting', () => {
+  it('exact byte counts', () => {
+    expect(formatByteCount(5_242_881)).toBe('5,242,881 bytes');
+    expect(formatByteCount(1)).toBe('1 byte');
+  });
+
+  it('dimensions', () => {
+    expect(formatDimensions(4032, 3024)).toBe('4032 × 3024 px');
+  });
+
+  it('MIME types with a readable name', () => {
+    expect(formatMimeType('image/webp')).toBe('WebP (image/webp)');
+    expect(formatMimeType('application/x-unknown')).toBe('application/x-unknown');
+  });
+
+  it('dates in a given locale and zone, raw text when unparseable', () => {
+    expect(formatDateTime('2026-11-23T10:15:30.000Z', 'en-GB', 'UTC')).toBe('23 Nov 2026, 10:15');
+    expect(formatDateTime('not a date')).toBe('not a date');
+  });
+
+  it('pluralize', () => {
+    expect(pluralize(0, 'photo')).toBe('0 photos');
+    expect(pluralize(1, 'photo')).toBe('1 photo');
+    expect(pluralize(1234, 'photo')).toBe('1,234 photos');
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkRegistration,
+  emailProblem,
+  normalizeUsername,
+  PASSWORD_RULES,
+  passwordProblem,
+  passwordProblems,
+  usernameProblem,
+} from './account.ts';
+
+describe('password rules', () => {
+  it('accepts a password that meets every rule', () => {
+    expect(passwordProblem('Correct-Horse-9-Battery')).toBeNull();
+    expect(passwordProblems('Aa1!aaaaaaaa')).toEqual([]);
+  });
+
+  it.each([
+    ['', 'Password must be at least 12 characters.'],
+    ['Short-1a', 'Password must be at least 12 characters.'],
+    ['ALLUPPERCASE-1', 'Password must contain a lower-case letter (a–z).'],
+    ['alllowercase-1', 'Password must contain an upper-case letter (A–Z).'],
+    ['NoDigitsHere-x', 'Password must contain a digit (0–9).'],
+    ['NoSymbols12345', 'Password must contain a symbol, such as ! ? # or -.'],
+  ])('%j → %s', (password, problem) => {
+    expect(passwordProblem(password)).toBe(problem);
+  });
+
+  it('takes 12 characters exactly and refuses 11', () => {
+    expect(passwordProblem('Abcdefgh-1x')).toMatch(/at least 12/);
+    expect(passwordProblem('Abcdefgh-12x')).toBeNull();
+  });
+
+  it('takes 128 characters and refuses 129, before anything else', () => {
+    const base = 'Aa1!';
+    expect(passwordProblem(base + 'a'.repeat(124))).toBeNull();
+    expect(passwordProblem(base + 'a'.repeat(125))).toBe('Password must be at most 128 characters.');
+  });
+
+  it('counts spaces and non-ASCII letters as symbols, like the server', () => {
+    expect(passwordProblem('Correct horse 9')).toBeNull();
+    expect(passwordProblem('Correctéhorse9')).toBeNull();
+  });
+
+  it('lists every broken rule in order', () => {
+    expect(passwordProblems('abc').map((rule) => rule.id)).toEqual(['min', 'upper', 'digit', 'symbol']);
+    expect(PASSWORD_RULES.map((rule) => rule.id)).toEqual(['max', 'min', 'lower', 'upper', 'digit', 'symbol']);
+  });
+});
+
+describe('usernames', () => {
+  it('are trimmed and lower-cased', () => {
+    expect(normalizeUsername('  Alice.Smith ')).toBe('alice.smith');
+  });
+
+  it.each([
+    ['alice', null],
+    ['a_b.c-d9', null],
+    ['abc', null],
+    ['a'.repeat(32), null],
+    ['', 'Choose a username.'],
+    ['ab', 'Username must be at least 3 characters.'],
+    ['a'.repeat(33), 'Username must be at most 32 characters.'],
+    ['alice smith', 'Username may only use letters a–z, digits, "_", "." and "-".'],
+    ['élise', 'Username may only use letters a–z, digits, "_", "." and "-".'],
+    ['<script>', 'Username may only use letters a–z, digits, "_", "." and "-".'],
+  ])('%j → %s', (username, problem) => {
+    expect(usernameProblem(username)).toBe(problem);
+  });
+});
+
+describe('e-mail addresses', () => {
+  it.each(['alice@example.com', 'a.b+tag@mail.example.org'])('accepts %s', (email) => {
+    expect(emailProblem(email)).toBeNull();
+  });
+
+  it.each(['', 'alice', 'alice@', '@example.com', 'alice@example', 'al ice@example.com', 'a@b@example.com', `${'a'.repeat(250)}@example.com`])(
+    'refuses %j',
+    (email) => {
+      expect(emailProblem(email)).not.toBeNull();
+    },
+  );
+});
+
+describe('checkRegistration', () => {
+  it('normalizes and reports one problem per field', () => {
+    const { input, problems } = checkRegistration({ username: ' Alice ', email: ' alice@example.com ', password: 'weak' });
+    expect(input).toEqual({ username: 'alice', email: 'alice@example.com', password: 'weak' });
+    expect(problems).toEqual({ password: 'Password must be at least 12 characters.' });
+  });
+
+  it('returns no problems for good input', () => {
+    expect(checkRegistration({ username: 'alice', email: 'alice@example.com', password: 'Correct-Horse-9-Battery' }).problems).toEqual({});
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_UPLOAD_BYTES } from '../config.ts';
+import { checkFile, extensionOf, looksLikeAcceptedImage } from './file.ts';
+
+const file = (name: string, type: string, size = 1000) => ({ name, type, size });
+
+describe('upload pre-checks', () => {
+  it('has one 5 MiB limit', () => {
+    expect(MAX_UPLOAD_BYTES).toBe(5 * 1024 * 1024);
+  });
+
+  it.each([
+    ['photo.jpg', 'image/jpeg'],
+    ['photo.JPEG', 'image/jpeg'],
+    ['shot.png', 'image/png'],
+    ['anim.gif', 'image/gif'],
+    ['pic.webp', 'image/webp'],
+    ['no-type.jpg', ''],
+    ['no-extension', 'image/png'],
+  ])('accepts %s (%s)', (name, type) => {
+    expect(checkFile(file(name, type))).toBeNull();
+  });
+
+  it.each([
+    ['doc.pdf', 'application/pdf'],
+    ['vector.svg', 'image/svg+xml'],
+    ['photo.heic', 'image/heic'],
+    ['photo.tiff', 'image/tiff'],
+    ['fake.jpg', 'text/html'],
+    ['renamed.exe', 'image/png'],
+    ['mystery', ''],
+  ])('refuses %s (%s)', (name, type) => {
+    expect(checkFile(file(name, type))?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('takes exactly the limit and refuses one byte more, saying by how much', () => {
+    expect(checkFile(file('big.jpg', 'image/jpeg', MAX_UPLOAD_BYTES))).toBeNull();
+    const problem = checkFile(file('big.jpg', 'image/jpeg', MAX_UPLOAD_BYTES + 1));
+    expect(problem?.code).toBe('FILE_TOO_LARGE');
+    expect(problem?.message).toBe('Too large (5,242,881 bytes). The limit is 5 MiB (5,242,880 bytes).');
+    expect(checkFile(file('huge.png', 'image/png', 12 * 1024 * 1024))?.message).toBe('Too large (12 MiB). The limit is 5 MiB.');
+  });
+
+  it('refuses empty files', () => {
+    expect(checkFile(file('empty.png', 'image/png', 0))?.code).toBe('EMPTY');
+  });
+
+  it('reads extensions', () => {
+    expect(extensionOf('a.b.JPG')).toBe('.jpg');
+    expect(extensionOf('.hidden')).toBe('');
+    expect(extensionOf('none')).toBe('');
+    expect(looksLikeAcceptedImage(file('x.png', ' IMAGE/PNG '))).toBe(true);
+  });
+});
