@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { altairExpress } from 'altair-express-middleware';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { pinoHttp } from 'pino-http';
 import type { Env } from './config/env.js';
 import type { Orm } from './db/orm.js';
@@ -14,7 +15,14 @@ import { formatGraphQLError } from './graphql/errors.js';
 import { graphqlMultipart } from './graphql/multipart.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import type { ImageLimits } from './imaging/process.js';
+import { clientCsp, PERMISSIONS_POLICY, securityHeaders } from './http/security.js';
 import type { Logger } from './logger.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { MailService } from './modules/mail/mail.service.js';
+import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
+import { ApiTokenService } from './modules/token/api-token.service.js';
+import { AccountResolver } from './modules/user/account.resolver.js';
+import { AccountService } from './modules/user/account.service.js';
 import { ImageResolver } from './modules/image/image.resolver.js';
 import { imageRoutes } from './modules/image/image.routes.js';
 import { ImageService } from './modules/image/image.service.js';
@@ -33,7 +41,15 @@ export interface AppDeps {
 
 export interface App {
   app: express.Express;
-  services: { auth: AuthService; sessions: SessionService; images: ImageService; users: UserService };
+  services: {
+    auth: AuthService;
+    sessions: SessionService;
+    images: ImageService;
+    users: UserService;
+    accounts: AccountService;
+    limits: RateLimitService;
+    mail: MailService;
+  };
   stop(): Promise<void>;
 }
 
@@ -47,31 +63,56 @@ declare module 'express-serve-static-core' {
 
 /** Express + Apollo + media routes + the web client; no listen, so tests can mount it. */
 export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App> {
-  const users = new UserService();
+  const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`;
+  const users = new UserService(env.passwordPolicy);
   const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
-  const auth = new AuthService(users, sessions, { secure: env.secureCookies, maxAgeMs: env.sessionMaxMs });
-  const limits: ImageLimits = {
+  const apiTokens = new ApiTokenService();
+  const audit = new AuditService();
+  const limits = new RateLimitService(buildRules(env.registrationsPerIpPerHour));
+  const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
+  const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy }, sessions, apiTokens, mail, limits, audit);
+  const auth = new AuthService(users, sessions, apiTokens, accounts, limits, audit, {
+    secure: env.secureCookies,
+    maxAgeMs: env.sessionMaxMs,
+  });
+  const imageLimits: ImageLimits = {
     maxPixels: env.maxImagePixels,
     maxFrames: env.maxImageFrames,
     displayMaxEdge: 2560,
     thumbnailMaxEdge: 512,
   };
-  const images = new ImageService(blobs, { maxUploadBytes: env.maxUploadBytes, limits });
+  const images = new ImageService(blobs, audit, {
+    maxUploadBytes: env.maxUploadBytes,
+    limits: imageLimits,
+    requireVerifiedEmail: env.requireEmailVerification,
+  });
 
   const schema = await buildGraphQLSchema(
     new Map<never, object>([
       [UserResolver as never, new UserResolver(auth)],
+      [AccountResolver as never, new AccountResolver(accounts, sessions, apiTokens, audit)],
       [ImageResolver as never, new ImageResolver(images)],
     ]),
   );
+  // Depth, cost, aliases, directives and tokens bounded; field suggestions off unless introspection is on.
+  const armor = new ApolloArmor({
+    maxDepth: { n: 8 },
+    costLimit: { maxCost: 5000 },
+    maxAliases: { n: 15 },
+    maxDirectives: { n: 10 },
+    maxTokens: { n: 2000 },
+    blockFieldSuggestion: { enabled: !env.introspection },
+  }).protect();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    introspection: env.nodeEnv !== 'production',
+    introspection: env.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError(log),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    validationRules: armor.validationRules,
+    // graphql-armor ships CJS typings of Apollo's plugin type; the runtime objects are the same.
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -89,12 +130,9 @@ export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App>
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
+  app.use(securityHeaders(env.secureCookies));
   app.use((_req, res, next) => {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-    });
+    res.set('Permissions-Policy', PERMISSIONS_POLICY);
     next();
   });
 
@@ -105,10 +143,16 @@ export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App>
   // One EntityManager fork and one viewer lookup per request, shared by GraphQL and media routes.
   const withContext = async (req: Request, _res: Response, next: NextFunction) => {
     const em = orm.em.fork();
+    const requestId = String(req.id);
     req.lockframe = {
       em,
-      viewer: await auth.authenticate(em, req),
-      requestId: String(req.id),
+      viewer: await auth.authenticate(em, req, () => ({
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+        requestId,
+        log: req.log,
+      })),
+      requestId,
       log: req.log,
     };
     next();
@@ -123,6 +167,10 @@ export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App>
 
   app.use(
     '/graphql',
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.set({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'", 'Cache-Control': 'no-store' });
+      next();
+    },
     graphqlMultipart({ maxFileBytes: env.maxUploadBytes, maxFiles: MAX_FILES_PER_REQUEST, maxFieldBytes: 100_000 }, log),
     express.json({ limit: '100kb' }),
     withContext,
@@ -134,7 +182,26 @@ export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App>
   if (env.playground) {
     app.use(
       '/playground',
+      (_req: Request, res: Response, next: NextFunction) => {
+        res.locals.cspNonce = randomBytes(16).toString('base64');
+        res.set(
+          'Content-Security-Policy',
+          [
+            "default-src 'self'",
+            `script-src 'self' 'nonce-${res.locals.cspNonce}'`,
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+          ].join('; '),
+        );
+        next();
+      },
       altairExpress({
+        cspNonceGenerator: (_req, res) => String(res.locals.cspNonce),
         baseURL: '/playground/',
         endpointURL: '/graphql',
         initialHeaders: { 'Apollo-Require-Preflight': 'true' },
@@ -157,7 +224,7 @@ export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App>
 
   return {
     app,
-    services: { auth, sessions, images, users },
+    services: { auth, sessions, images, users, accounts, limits, mail },
     stop: () => apollo.stop(),
   };
 }
@@ -172,9 +239,10 @@ function mountClient(app: express.Express, env: Env): void {
     });
     return;
   }
+  const csp = clientCsp(index);
   app.use(express.static(dir, { index: false, maxAge: '1h', immutable: false }));
   app.get(/^\/(?!graphql|media\/|playground).*/, (req, res, next) => {
     if (!req.accepts('html')) return next();
-    res.set('Cache-Control', 'no-cache').sendFile(index);
+    res.set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': csp }).sendFile(index);
   });
 }

@@ -52,5 +52,5 @@ export class AppError extends Error {
 
 export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'You need to log in first.');
 export const notFound = (what = 'Image') => new AppError('NOT_FOUND', `${what} not found.`);
-export const badInput = (message: string, field?: string) =>
-  new AppError('BAD_USER_INPUT', message, field ? { field } : undefined);
+export const badInput = (message: string, field?: string, extra?: Record<string, unknown>) =>
+  new AppError('BAD_USER_INPUT', message, field || extra ? { ...(field ? { field } : {}), ...extra } : undefined);

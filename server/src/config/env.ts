@@ -70,6 +70,14 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Serve the GraphQL playground at /playground. Default: on except in production. */
   PLAYGROUND: boolFrom.optional(),
+  /** classic: 12+ chars with upper, lower, digit and symbol; nist: 15+ chars, no composition rules. */
+  PASSWORD_POLICY: z.enum(['classic', 'nist']).default('classic'),
+  /** Unverified accounts may log in but not upload. Default: on whenever SMTP_URL is set. */
+  REQUIRE_EMAIL_VERIFICATION: boolFrom.optional(),
+  /** GraphQL introspection. Default: on except in production. */
+  GRAPHQL_INTROSPECTION: boolFrom.optional(),
+  /** New accounts one client address may create per hour. */
+  REGISTRATIONS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(10),
   /** Session idle timeout and absolute lifetime, in hours. */
   SESSION_IDLE_HOURS: intFrom(1, 24 * 365).default(24 * 7),
   SESSION_MAX_HOURS: intFrom(1, 24 * 365).default(24 * 30),
@@ -97,6 +105,10 @@ export interface Env {
   logLevel: RawEnv['LOG_LEVEL'];
   nodeEnv: RawEnv['NODE_ENV'];
   playground: boolean;
+  passwordPolicy: RawEnv['PASSWORD_POLICY'];
+  registrationsPerIpPerHour: number;
+  requireEmailVerification: boolean;
+  introspection: boolean;
   sessionIdleMs: number;
   sessionMaxMs: number;
   clientDir: string | undefined;
@@ -159,6 +171,10 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     logLevel: raw.LOG_LEVEL,
     nodeEnv: raw.NODE_ENV,
     playground: raw.PLAYGROUND ?? raw.NODE_ENV !== 'production',
+    passwordPolicy: raw.PASSWORD_POLICY,
+    registrationsPerIpPerHour: raw.REGISTRATIONS_PER_IP_PER_HOUR,
+    requireEmailVerification: raw.REQUIRE_EMAIL_VERIFICATION ?? !!raw.SMTP_URL,
+    introspection: raw.GRAPHQL_INTROSPECTION ?? raw.NODE_ENV !== 'production',
     sessionIdleMs: raw.SESSION_IDLE_HOURS * 3_600_000,
     sessionMaxMs: raw.SESSION_MAX_HOURS * 3_600_000,
     clientDir: raw.CLIENT_DIR ? path.resolve(raw.CLIENT_DIR) : undefined,

@@ -1,5 +1,17 @@
+import { AuditEventSchema } from '../modules/audit/audit-event.entity.js';
 import { ImageSchema } from '../modules/image/image.entity.js';
+import { EmailTokenSchema } from '../modules/mail/email-token.entity.js';
+import { RateEventSchema } from '../modules/ratelimit/rate-event.entity.js';
 import { SessionSchema } from '../modules/session/session.entity.js';
+import { ApiTokenSchema } from '../modules/token/api-token.entity.js';
 import { UserSchema } from '../modules/user/user.entity.js';
 
-export const entities = [UserSchema, SessionSchema, ImageSchema];
+export const entities = [
+  UserSchema,
+  SessionSchema,
+  ImageSchema,
+  ApiTokenSchema,
+  RateEventSchema,
+  AuditEventSchema,
+  EmailTokenSchema,
+];

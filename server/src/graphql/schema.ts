@@ -3,9 +3,10 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { ImageResolver } from '../modules/image/image.resolver.js';
+import { AccountResolver } from '../modules/user/account.resolver.js';
 import { UserResolver } from '../modules/user/user.resolver.js';
 
-export const resolverClasses = [UserResolver, ImageResolver] as const;
+export const resolverClasses = [UserResolver, AccountResolver, ImageResolver] as const;
 type ResolverClass = (typeof resolverClasses)[number];
 
 /**

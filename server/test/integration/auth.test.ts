@@ -30,16 +30,30 @@ describe.each(databases)('accounts and sessions on %s', (kind) => {
     expect(res.raw).not.toMatch(/argon2/);
   });
 
-  it('refuses duplicate usernames case-insensitively and duplicate e-mails', async () => {
+  it('refuses duplicate usernames case-insensitively', async () => {
     await newUser(server.url, { username: 'bob_dup', email: 'bob@example.com' });
     const sameName = await anon.gql(REGISTER, {
       input: { username: 'BOB_DUP', email: 'other@example.com', password: STRONG_PASSWORD },
     });
     expect(codeOf(sameName)).toBe('BAD_USER_INPUT');
-    const sameMail = await anon.gql(REGISTER, {
-      input: { username: 'bob_other', email: 'BOB@example.com', password: STRONG_PASSWORD },
+    expect(sameName.errors![0]!.extensions!.field).toBe('username');
+  });
+
+  it('does not reveal a registered e-mail address: the answer looks like success, nothing is created', async () => {
+    const owner = await newUser(server.url, { username: 'carol_mail', email: 'carol@example.com' });
+    const fresh = await anon.gql(REGISTER, {
+      input: { username: 'carol_fresh', email: 'carol-new@example.com', password: STRONG_PASSWORD },
     });
-    expect(codeOf(sameMail)).toBe('BAD_USER_INPUT');
+    const taken = await anon.gql(REGISTER, {
+      input: { username: 'carol_other', email: 'CAROL@example.com', password: STRONG_PASSWORD },
+    });
+    expect(taken.errors).toBeUndefined();
+    expect(Object.keys(taken.data!.register).sort()).toEqual(Object.keys(fresh.data!.register).sort());
+    expect(taken.data!.register.id).not.toBe(owner.id);
+    const login = await anon.gql(LOGIN, { input: { username: 'carol_other', password: STRONG_PASSWORD } });
+    expect(codeOf(login)).toBe('UNAUTHENTICATED');
+    const rows = await server.orm.em.fork().getConnection().execute("select count(*) as n from users where email = 'carol@example.com'");
+    expect(Number(rows[0].n)).toBe(1);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
+import { originOf } from '../session/auth.service.js';
 import type { ImageService } from './image.service.js';
 import { ImageConnectionType, ImageType, mapImage, mapImagePage } from './image.types.js';
 
@@ -29,12 +30,12 @@ export class ImageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
   ): Promise<ImageType> {
-    return mapImage(await this.imageService.upload(ctx.em, ctx.viewer, file));
+    return mapImage(await this.imageService.upload(ctx.em, ctx.viewer, file, originOf(ctx)));
   }
 
   @Mutation(() => Boolean, { description: 'An error when missing or not yours.' })
   async deleteImage(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    await this.imageService.delete(ctx.em, ctx.viewer, id);
+    await this.imageService.delete(ctx.em, ctx.viewer, id, originOf(ctx));
     return true;
   }
 }

@@ -4,6 +4,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError, badInput, notFound, unauthenticated } from '../../errors.js';
 import { processImage, type ImageLimits } from '../../imaging/process.js';
 import type { BlobStore, BlobVariant } from '../../storage/blob-store.js';
+import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
 import type { Viewer } from '../session/session.service.js';
 import { sanitizeFilename } from './filename.js';
 import { Image } from './image.entity.js';
@@ -18,6 +19,8 @@ export interface ImagePage {
 export interface ImageServiceOptions {
   maxUploadBytes: number;
   limits: ImageLimits;
+  /** Unverified accounts may not upload. */
+  requireVerifiedEmail: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -71,6 +74,7 @@ export function tooLarge(maxBytes: number): AppError {
 export class ImageService {
   constructor(
     private readonly blobs: BlobStore,
+    private readonly audit: AuditService,
     private readonly options: ImageServiceOptions,
   ) {}
 
@@ -119,8 +123,11 @@ export class ImageService {
   }
 
   /** Validates, stores every variant, then commits the row; on any failure nothing is left behind. */
-  async upload(em: EntityManager, viewer: Viewer | null, filePromise: Promise<FileUpload>): Promise<Image> {
+  async upload(em: EntityManager, viewer: Viewer | null, filePromise: Promise<FileUpload>, origin: AuditOrigin): Promise<Image> {
     const { user } = requireViewer(viewer);
+    if (this.options.requireVerifiedEmail && !user.emailVerified) {
+      throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address before uploading: use the link we sent you.');
+    }
     const file = await filePromise;
     const bytes = await readUpload(file, this.options.maxUploadBytes);
     const processed = await processImage(bytes, this.options.limits);
@@ -145,6 +152,7 @@ export class ImageService {
         createdAt: new Date(),
       });
       await em.flush();
+      await this.audit.record(em, origin, 'upload', user.id, { imageId: image.id, bytes: bytes.length });
       return image;
     } catch (error) {
       em.clear();
@@ -154,10 +162,11 @@ export class ImageService {
   }
 
   /** Removes the row first (the user's view), then every stored file. */
-  async delete(em: EntityManager, viewer: Viewer | null, id: string): Promise<void> {
+  async delete(em: EntityManager, viewer: Viewer | null, id: string, origin: AuditOrigin): Promise<void> {
     const image = await this.requireAccess(em, viewer, id);
     await em.nativeDelete(Image, { id: image.id });
     await this.blobs.delete(image.storageId);
+    await this.audit.record(em, origin, 'delete', image.owner.id, { imageId: image.id });
   }
 
   /** Bytes and type of one stored variant, after the access check. */

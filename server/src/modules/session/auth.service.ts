@@ -2,8 +2,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { GraphQLContext } from '../../graphql/context.js';
+import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
 import { requireViewer } from '../image/image.service.js';
-import type { User } from '../user/user.entity.js';
+import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
+import { looksLikeApiToken, type ApiTokenService } from '../token/api-token.service.js';
+import type { AccountService } from '../user/account.service.js';
+import { User } from '../user/user.entity.js';
 import type { RegisterData, UserService } from '../user/user.service.js';
 import type { SessionService, Viewer } from './session.service.js';
 
@@ -13,45 +17,102 @@ export interface CookiePolicy {
   maxAgeMs: number;
 }
 
-/** Register, log in, log out, and find the viewer of a request from its bearer token or cookie. */
+export function originOf(ctx: Pick<GraphQLContext, 'req' | 'requestId' | 'log'>): AuditOrigin {
+  return { ip: ctx.req.ip, userAgent: ctx.req.get('user-agent'), requestId: ctx.requestId, log: ctx.log };
+}
+
+/** Register, log in (rate-limited), log out, and find the viewer of a request from its bearer token or cookie. */
 export class AuthService {
   readonly cookieName: string;
 
   constructor(
     private readonly users: UserService,
     private readonly sessions: SessionService,
+    private readonly apiTokens: ApiTokenService,
+    private readonly accounts: AccountService,
+    private readonly limits: RateLimitService,
+    private readonly audit: AuditService,
     private readonly cookies: CookiePolicy,
   ) {
     this.cookieName = cookies.secure ? '__Host-lockframe_session' : 'lockframe_session';
   }
 
-  register(ctx: GraphQLContext, input: RegisterData): Promise<User> {
-    return this.users.register(ctx.em, input);
+  async register(ctx: GraphQLContext, input: RegisterData): Promise<User> {
+    const key = `register:ip:${ctx.req.ip}`;
+    await this.limits.assertAllowed(ctx.em, [[key, this.limits.rules.register]]);
+    await this.limits.hit(ctx.em, key);
+    const { user, existing } = await this.users.register(ctx.em, input);
+    // A taken e-mail address gets the same answer as a new one; its owner is told by mail instead.
+    const mail = existing ? this.accounts.sendAlreadyRegistered(existing) : this.accounts.sendVerification(ctx.em, user);
+    if (!existing) await this.audit.record(ctx.em, originOf(ctx), 'register', user.id);
+    await mail.catch((error: unknown) => {
+      ctx.log.error({ err: error }, 'could not send the registration mail');
+    });
+    return user;
   }
 
+  /**
+   * Every executed login field passes here, so aliases and repeated fields each count. Throttled
+   * attempts never reach argon2: they test no password.
+   */
   async login(ctx: GraphQLContext, input: { username: string; password: string }): Promise<{ user: User; token: string }> {
-    const user = await this.users.verifyCredentials(ctx.em, input.username, input.password);
-    const { token } = await this.sessions.create(ctx.em, user, {
-      userAgent: ctx.req.get('user-agent'),
-      ip: ctx.req.ip,
+    const origin = originOf(ctx);
+    const login = input.username.trim().toLowerCase().slice(0, 254);
+    const known = await ctx.em.findOne(User, login.includes('@') ? { email: login } : { username: login }, {
+      fields: ['id'],
     });
+    const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
+    const ipKey = `login:ip:${ctx.req.ip}`;
+    try {
+      await this.limits.assertAllowed(ctx.em, [
+        [accountKey, this.limits.rules.loginAccount],
+        [ipKey, this.limits.rules.loginIp],
+      ]);
+    } catch (error) {
+      await this.audit.record(ctx.em, origin, 'login.throttled', known?.id ?? null);
+      throw error;
+    }
+    let user: User;
+    try {
+      user = await this.users.verifyCredentials(ctx.em, input.username, input.password);
+    } catch (error) {
+      await this.limits.hit(ctx.em, accountKey, ipKey);
+      await this.audit.record(ctx.em, origin, 'login.failure', known?.id ?? null);
+      const state = await this.limits.state(ctx.em, accountKey, this.limits.rules.loginAccount);
+      if (state.count === this.limits.rules.loginAccount.lockAfter) {
+        await this.audit.record(ctx.em, origin, 'lockout', known?.id ?? null, { retryAfterSeconds: state.retryAfterSeconds });
+      }
+      throw error;
+    }
+    await this.limits.clear(ctx.em, accountKey);
+    const { token } = await this.sessions.create(ctx.em, user, { userAgent: origin.userAgent, ip: origin.ip });
     this.setCookie(ctx.res, token);
-    ctx.log.info({ event: 'login', userId: user.id }, 'login succeeded');
+    await this.audit.record(ctx.em, origin, 'login.success', user.id);
     return { user, token };
   }
 
+  /** Ends what authenticated this request: the session, or the API token used as bearer. */
   async logout(ctx: GraphQLContext): Promise<boolean> {
     const viewer = requireViewer(ctx.viewer);
-    await this.sessions.revoke(ctx.em, viewer.session);
+    if (viewer.session) await this.sessions.revoke(ctx.em, viewer.session);
+    if (viewer.apiToken) await this.apiTokens.revoke(ctx.em, viewer.user, viewer.apiToken.id);
     ctx.res.clearCookie(this.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.cookies.secure });
-    ctx.log.info({ event: 'logout', userId: viewer.user.id }, 'logout');
+    await this.audit.record(ctx.em, originOf(ctx), 'logout', viewer.user.id);
     return true;
   }
 
   /** A bearer header wins over the cookie; tokens in URLs are never read. */
-  async authenticate(em: EntityManager, req: Request): Promise<Viewer | null> {
+  async authenticate(em: EntityManager, req: Request, origin: () => AuditOrigin): Promise<Viewer | null> {
     const token = this.tokenOf(req);
-    return token ? this.sessions.resolve(em, token) : null;
+    if (!token) return null;
+    if (looksLikeApiToken(token)) {
+      const found = await this.apiTokens.resolve(em, token);
+      if (!found) return null;
+      const apiToken = found.token;
+      if (found.touched) await this.audit.record(em, origin(), 'token.use', apiToken.user.id, { tokenId: apiToken.id });
+      return { user: apiToken.user.getEntity(), session: null, apiToken };
+    }
+    return this.sessions.resolve(em, token);
   }
 
   private tokenOf(req: Request): string | null {

@@ -1,12 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { ApiToken } from '../token/api-token.entity.js';
 import type { User } from '../user/user.entity.js';
 import { Session } from './session.entity.js';
 
-/** Who is making a request: the user and the session that proves it. */
+/** Who is making a request: the user and the credential that proves it (a login session or an API token). */
 export interface Viewer {
   user: User;
-  session: Session;
+  session: Session | null;
+  apiToken: ApiToken | null;
 }
 
 export interface SessionPolicy {
@@ -62,11 +64,25 @@ export class SessionService {
     if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
       await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: new Date(now) });
     }
-    return { user: session.user.getEntity(), session };
+    return { user: session.user.getEntity(), session, apiToken: null };
   }
 
   async revoke(em: EntityManager, session: Session): Promise<void> {
     await em.nativeDelete(Session, { id: session.id });
+  }
+
+  list(em: EntityManager, userId: string): Promise<Session[]> {
+    return em.find(Session, { user: userId, expiresAt: { $gt: new Date() } }, { orderBy: { lastSeenAt: 'desc', id: 'desc' } });
+  }
+
+  /** Revokes one of the user's sessions; false when it is not theirs or already gone. */
+  async revokeById(em: EntityManager, userId: string, id: string): Promise<boolean> {
+    return (await em.nativeDelete(Session, { id: String(id).slice(0, 64), user: userId })) > 0;
+  }
+
+  /** Ends every session of the user except `keep` (all of them when keep is null). */
+  async revokeAll(em: EntityManager, userId: string, keep: string | null = null): Promise<number> {
+    return em.nativeDelete(Session, keep ? { user: userId, id: { $ne: keep } } : { user: userId });
   }
 
   /** Removes expired sessions; called at start and now and then. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import * as argon2 from 'argon2';
 import { AppError, badInput } from '../../errors.js';
+import { checkPassword, PASSWORD_MAX, type PasswordPolicyName } from './password-policy.js';
 import { User } from './user.entity.js';
 
 /** OWASP's minimum for argon2id (m=19 MiB, t=2, p=1); raise, never lower. */
@@ -10,8 +11,6 @@ export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, ti
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 // Deliberately simple: one @, a dot in the domain, no spaces or angle brackets. The real check is the mail.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
-const PASSWORD_MIN = 12;
-const PASSWORD_MAX = 128;
 
 export interface RegisterData {
   username: string;
@@ -27,33 +26,34 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
-/** Returns the first rule the password breaks, or null. Length is checked before anything else. */
-export function passwordProblem(password: string): string | null {
-  if (password.length > PASSWORD_MAX) return `Password must be at most ${PASSWORD_MAX} characters.`;
-  if (password.length < PASSWORD_MIN) return `Password must be at least ${PASSWORD_MIN} characters.`;
-  if (!/[a-z]/.test(password)) return 'Password must contain a lower-case letter.';
-  if (!/[A-Z]/.test(password)) return 'Password must contain an upper-case letter.';
-  if (!/[0-9]/.test(password)) return 'Password must contain a digit.';
-  if (!/[^A-Za-z0-9]/.test(password)) return 'Password must contain a symbol.';
-  return null;
-}
-
 export class UserService {
   /** A real hash of a random password, so an unknown user costs the same argon2 time as a wrong password. */
   private dummyHash: Promise<string> | undefined;
 
-  async register(em: EntityManager, data: RegisterData): Promise<User> {
+  constructor(private readonly policy: PasswordPolicyName = 'classic') {}
+
+  /**
+   * Creates the account. When the e-mail address is taken, nothing is created and `existing` is
+   * that account: the caller answers as if it had worked, so registration can't reveal addresses.
+   */
+  async register(em: EntityManager, data: RegisterData): Promise<{ user: User; existing: User | null }> {
     const username = normalizeUsername(data.username);
     const email = normalizeEmail(data.email);
     if (!USERNAME.test(username)) {
       throw badInput('Username must be 3 to 32 characters: letters a–z, digits, "_", "." or "-".', 'username');
     }
     if (email.length > 254 || !EMAIL.test(email)) throw badInput('Enter a valid e-mail address.', 'email');
-    const problem = passwordProblem(data.password);
-    if (problem) throw badInput(problem, 'password');
+    const problem = checkPassword(data.password, this.policy, { username, email });
+    if (problem) throw badInput(problem.message, 'password', { rule: problem.rule });
 
     if (await em.count(User, { username })) throw badInput('That username is taken.', 'username');
-    if (await em.count(User, { email })) throw badInput('That e-mail address is already registered.', 'email');
+    const existing = await em.findOne(User, { email });
+    if (existing) {
+      // Same cost as a real registration, so timing doesn't tell either.
+      await argon2.hash(data.password, ARGON2_OPTIONS);
+      const decoy = Object.assign(new User(), { id: randomUUID(), username, email, createdAt: new Date() });
+      return { user: decoy, existing };
+    }
 
     const user = em.create(User, {
       id: randomUUID(),
@@ -71,7 +71,7 @@ export class UserService {
       }
       throw error;
     }
-    return user;
+    return { user, existing: null };
   }
 
   /** Checks credentials; one generic error for "no such user" and "wrong password". */
