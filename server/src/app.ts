@@ -31,12 +31,16 @@ import { SessionService } from './modules/session/session.service.js';
 import { UserResolver } from './modules/user/user.resolver.js';
 import { UserService } from './modules/user/user.service.js';
 import type { BlobStore } from './storage/blob-store.js';
+import { SealedStore } from './storage/sealed-store.js';
+import type { KeyProvider } from './crypto/key-provider.js';
+import { WorkQueue } from './imaging/queue.js';
 
 export interface AppDeps {
   env: Env;
   orm: Orm;
   log: Logger;
   blobs: BlobStore;
+  keys: KeyProvider;
 }
 
 export interface App {
@@ -62,7 +66,7 @@ declare module 'express-serve-static-core' {
 }
 
 /** Express + Apollo + media routes + the web client; no listen, so tests can mount it. */
-export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App> {
+export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promise<App> {
   const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`;
   const users = new UserService(env.passwordPolicy);
   const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
@@ -81,7 +85,7 @@ export async function createApp({ env, orm, log, blobs }: AppDeps): Promise<App>
     displayMaxEdge: 2560,
     thumbnailMaxEdge: 512,
   };
-  const images = new ImageService(blobs, audit, {
+  const images = new ImageService(new SealedStore(blobs, keys), new WorkQueue(), audit, {
     maxUploadBytes: env.maxUploadBytes,
     limits: imageLimits,
     requireVerifiedEmail: env.requireEmailVerification,

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'EMAIL_NOT_VERIFIED'
   | 'SERVER_BUSY'
+  | 'INTEGRITY_ERROR'
   | 'INTERNAL_SERVER_ERROR';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -23,6 +24,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   EMAIL_NOT_VERIFIED: 403,
   SERVER_BUSY: 503,
+  INTEGRITY_ERROR: 500,
   INTERNAL_SERVER_ERROR: 500,
 };
 

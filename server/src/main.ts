@@ -6,6 +6,8 @@ import { ConfigError, loadEnv } from './config/env.js';
 import { openDatabase } from './db/orm.js';
 import { createLogger } from './logger.js';
 import { BlobStore } from './storage/blob-store.js';
+import { sweepOrphanBlobs } from './storage/sweep.js';
+import { KeyProvider } from './crypto/key-provider.js';
 
 /** env → ORM (+ migrations) → createApp → listen; graceful shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -21,10 +23,24 @@ async function main(): Promise<void> {
   }
   const log = createLogger(env);
   const orm = await openDatabase(env);
+  const keys = await KeyProvider.open({
+    masterKey: env.masterKey,
+    masterKeyFile: env.masterKeyFile,
+    previousKeys: env.previousMasterKeys,
+    dataDir: env.dataDir,
+  });
+  if (keys.generated) {
+    log.warn(
+      { keyFile: keys.file },
+      `A new master key was generated at ${keys.file}. BACK IT UP NOW and keep it apart from the data: without it no stored image can ever be decrypted.`,
+    );
+  }
   const blobs = new BlobStore(path.join(env.dataDir, 'blobs'));
-  await blobs.init();
-  const { app, services, stop } = await createApp({ env, orm, log, blobs });
+  await blobs.init(env.orphanGraceMs);
+  await sweepOrphanBlobs(blobs, orm.em.fork(), log, env.orphanGraceMs);
+  const { app, services, stop } = await createApp({ env, orm, log, blobs, keys });
   await services.sessions.purgeExpired(orm.em.fork());
+  await services.limits.purge(orm.em.fork());
 
   const server: Server = app.listen(env.port, env.host, () => {
     const address = server.address();

@@ -55,6 +55,10 @@ const schema = z.object({
     .optional(),
   /** Path of a file holding the master key (alternative to LOCKFRAME_MASTER_KEY). */
   LOCKFRAME_MASTER_KEY_FILE: z.string().trim().min(1).optional(),
+  /** Comma-separated base64 keys that may still unwrap (never wrap) data keys, during a rotation. */
+  LOCKFRAME_PREVIOUS_MASTER_KEYS: z.string().trim().optional(),
+  /** Stored files with no image row are removed at start once they are this old (crash leftovers). */
+  ORPHAN_GRACE_SECONDS: intFrom(0, 7 * 86_400).default(600),
   /** Largest accepted upload in bytes (inclusive). */
   MAX_UPLOAD_BYTES: intFrom(1, 1024 * MiB).default(5 * MiB),
   /** Largest accepted image in pixels, every animation frame counted. */
@@ -96,6 +100,8 @@ export interface Env {
   database: { kind: 'sqlite'; file: string } | { kind: 'mysql' | 'mariadb'; url: string };
   masterKey: string | undefined;
   masterKeyFile: string | undefined;
+  previousMasterKeys: string[];
+  orphanGraceMs: number;
   maxUploadBytes: number;
   maxImagePixels: number;
   maxImageFrames: number;
@@ -128,8 +134,11 @@ function parseTrustProxy(value: string): boolean | number | string {
   return value;
 }
 
-/** Reads `.env` (if present) under the real environment, which wins. */
-export function readEnvSources(cwd = process.cwd()): Record<string, string | undefined> {
+/**
+ * Reads `.env` (if present) under the real environment, which wins. Relative paths are taken
+ * from where the user ran npm (INIT_CWD), not from the workspace folder npm switches to.
+ */
+export function readEnvSources(cwd = process.env.INIT_CWD ?? process.cwd()): Record<string, string | undefined> {
   const file = path.join(cwd, '.env');
   const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
   return { ...fromFile, ...process.env };
@@ -149,7 +158,8 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
   if (raw.SESSION_IDLE_HOURS > raw.SESSION_MAX_HOURS) {
     throw new ConfigError(['SESSION_IDLE_HOURS: must not exceed SESSION_MAX_HOURS']);
   }
-  const dataDir = path.resolve(raw.DATA_DIR);
+  const base = source.INIT_CWD ?? process.cwd();
+  const dataDir = path.resolve(base, raw.DATA_DIR);
   const url = raw.DATABASE_URL;
   return {
     port: raw.PORT,
@@ -161,7 +171,12 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
       ? { kind: url.startsWith('mariadb://') ? 'mariadb' : 'mysql', url }
       : { kind: 'sqlite', file: path.join(dataDir, 'lockframe.sqlite') },
     masterKey: raw.LOCKFRAME_MASTER_KEY,
-    masterKeyFile: raw.LOCKFRAME_MASTER_KEY_FILE,
+    masterKeyFile: raw.LOCKFRAME_MASTER_KEY_FILE ? path.resolve(base, raw.LOCKFRAME_MASTER_KEY_FILE) : undefined,
+    previousMasterKeys: (raw.LOCKFRAME_PREVIOUS_MASTER_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    orphanGraceMs: raw.ORPHAN_GRACE_SECONDS * 1000,
     maxUploadBytes: raw.MAX_UPLOAD_BYTES,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     maxImageFrames: raw.MAX_IMAGE_FRAMES,
@@ -177,6 +192,6 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     introspection: raw.GRAPHQL_INTROSPECTION ?? raw.NODE_ENV !== 'production',
     sessionIdleMs: raw.SESSION_IDLE_HOURS * 3_600_000,
     sessionMaxMs: raw.SESSION_MAX_HOURS * 3_600_000,
-    clientDir: raw.CLIENT_DIR ? path.resolve(raw.CLIENT_DIR) : undefined,
+    clientDir: raw.CLIENT_DIR ? path.resolve(base, raw.CLIENT_DIR) : undefined,
   };
 }

@@ -11,14 +11,26 @@ export interface ImageLimits {
   displayMaxEdge: number;
   /** Long edge of the thumbnail. */
   thumbnailMaxEdge: number;
+  /**
+   * Whole seconds of libvips work one image may take, all its pipelines together; past it the
+   * upload is refused. Pixel limits bound memory; this bounds CPU (a 12 MP photo takes well
+   * under a second). Default 30.
+   */
+  timeoutSeconds?: number;
 }
+
+const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export const DEFAULT_IMAGE_LIMITS: ImageLimits = Object.freeze({
   maxPixels: 40_000_000,
   maxFrames: 200,
   displayMaxEdge: 2560,
   thumbnailMaxEdge: 512,
+  timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
 });
+
+/** sharp.timeout's own ceiling. */
+const MAX_TIMEOUT_SECONDS = 3600;
 
 export interface ImageVariant {
   data: Buffer;
@@ -55,6 +67,21 @@ function damaged(cause?: unknown): AppError {
   return error;
 }
 
+function tookTooLong(timeoutSeconds: number, cause?: unknown): AppError {
+  const error = new AppError(
+    'INVALID_IMAGE',
+    `The image took too long to process (over ${timeoutSeconds} second${timeoutSeconds === 1 ? '' : 's'}). Try a smaller or simpler image.`,
+    { timeoutSeconds },
+  );
+  if (cause !== undefined) error.cause = cause;
+  return error;
+}
+
+/** libvips reports its kill as "timeout: N% complete", followed by the write errors it caused. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /^timeout: /.test(error.message);
+}
+
 function formatMegapixels(pixels: number): string {
   return String(Number((pixels / 1_000_000).toPrecision(3)));
 }
@@ -76,7 +103,11 @@ function tooManyFrames(maxFrames: number): AppError {
 /** A bad limit is a configuration bug; sharp would even read a pixel limit of 0 as "no limit". */
 function assertLimits(limits: ImageLimits): void {
   for (const [name, value] of Object.entries(limits)) {
+    if (name === 'timeoutSeconds' && value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`ImageLimits.${name} must be a positive integer`);
+  }
+  if ((limits.timeoutSeconds ?? 0) > MAX_TIMEOUT_SECONDS) {
+    throw new TypeError(`ImageLimits.timeoutSeconds must be at most ${MAX_TIMEOUT_SECONDS}`);
   }
 }
 
@@ -131,6 +162,21 @@ interface Inspected {
   orientation: number;
   header: Metadata;
   limits: ImageLimits;
+  timeoutSeconds: number;
+  /** performance.now() past which no more libvips work may start. */
+  deadline: number;
+}
+
+/**
+ * Gives a pipeline what is left of the image's time budget. sharp counts whole seconds from
+ * when libvips starts on the pipeline (not while it waits for a thread) and then kills it;
+ * between pipelines (display, thumbnail, each frame of a turned animation) the deadline is
+ * checked here, so the budget covers the image, not each step.
+ */
+function timed(pipeline: Sharp, d: Inspected): Sharp {
+  const left = Math.ceil((d.deadline - performance.now()) / 1000);
+  if (left < 1) throw tookTooLong(d.timeoutSeconds);
+  return pipeline.timeout({ seconds: left });
 }
 
 function fitInside(maxEdge: number) {
@@ -145,11 +191,11 @@ async function makeDisplay(input: Buffer, d: Inspected): Promise<ImageVariant> {
 
   if (!animated) {
     // autoOrient happens before the resize whatever the call order; the box is square anyway.
-    const { data, info } = await encode(pipeline.autoOrient(), d.format).toBuffer({ resolveWithObject: true });
+    const { data, info } = await timed(encode(pipeline.autoOrient(), d.format), d).toBuffer({ resolveWithObject: true });
     return variant(data, info, d.format, 1);
   }
   if (d.orientation === 1) {
-    const { data, info } = await encode(pipeline, d.format).toBuffer({ resolveWithObject: true });
+    const { data, info } = await timed(encode(pipeline, d.format), d).toBuffer({ resolveWithObject: true });
     return variant(data, info, d.format, d.frames);
   }
   return orientAnimation(pipeline, d);
@@ -160,7 +206,7 @@ async function makeDisplay(input: Buffer, d: Inspected): Promise<ImageVariant> {
  * animated WebP can carry one) is turned frame by frame on the already-resized pixels.
  */
 async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVariant> {
-  const { data: strip, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const { data: strip, info } = await timed(pipeline.raw(), d).toBuffer({ resolveWithObject: true });
   const frameHeight = info.pageHeight ?? info.height / d.frames;
   const frameBytes = info.width * frameHeight * info.channels;
   const { angle, flip = false, flop = false } = ORIENTATIONS[d.orientation]!;
@@ -169,12 +215,14 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
   let height = frameHeight;
   for (let i = 0; i < d.frames; i++) {
     const frame = strip.subarray(i * frameBytes, (i + 1) * frameBytes);
-    const out = await sharp(frame, { raw: { width: info.width, height: frameHeight, channels: info.channels } })
-      .rotate(angle)
-      .flip(flip)
-      .flop(flop)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const out = await timed(
+      sharp(frame, { raw: { width: info.width, height: frameHeight, channels: info.channels } })
+        .rotate(angle)
+        .flip(flip)
+        .flop(flop)
+        .raw(),
+      d,
+    ).toBuffer({ resolveWithObject: true });
     turned.push(out.data);
     width = out.info.width;
     height = out.info.height;
@@ -182,21 +230,21 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
   const joined = Buffer.concat(turned);
   turned.length = 0;
   const raw = { width, height: height * d.frames, channels: info.channels, pageHeight: height };
-  const { data, info: outInfo } = await encode(sharp(joined, { raw }), d.format, {
-    loop: d.header.loop,
-    delay: d.header.delay,
-  }).toBuffer({ resolveWithObject: true });
+  const { data, info: outInfo } = await timed(
+    encode(sharp(joined, { raw }), d.format, { loop: d.header.loop, delay: d.header.delay }),
+    d,
+  ).toBuffer({ resolveWithObject: true });
   return variant(data, outInfo, d.format, d.frames);
 }
 
 async function makeThumbnail(input: Buffer, d: Inspected): Promise<ImageVariant> {
   // Without `animated`, libvips loads only the first frame.
-  const { data, info } = await sharp(input, { limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
+  const pipeline = sharp(input, { limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
     .autoOrient()
     .resize(fitInside(d.limits.thumbnailMaxEdge))
     .toColourspace('srgb')
-    .webp({ quality: THUMBNAIL_QUALITY })
-    .toBuffer({ resolveWithObject: true });
+    .webp({ quality: THUMBNAIL_QUALITY });
+  const { data, info } = await timed(pipeline, d).toBuffer({ resolveWithObject: true });
   return { data, mimeType: MIME_TYPES.webp, width: info.width, height: info.height };
 }
 
@@ -207,6 +255,8 @@ async function makeThumbnail(input: Buffer, d: Inspected): Promise<ImageVariant>
  */
 export async function processImage(input: Buffer, limits: ImageLimits): Promise<ProcessedImage> {
   assertLimits(limits);
+  const timeoutSeconds = limits.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const deadline = performance.now() + timeoutSeconds * 1000;
   const format = sniffImageFormat(input);
   if (!format) throw unsupportedMediaType();
 
@@ -221,7 +271,7 @@ export async function processImage(input: Buffer, limits: ImageLimits): Promise<
   if (frameWidth * frameHeight * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);
 
   const orientation = header.orientation !== undefined && ORIENTATIONS[header.orientation] ? header.orientation : 1;
-  const inspected: Inspected = { format, frames, orientation, header, limits };
+  const inspected: Inspected = { format, frames, orientation, header, limits, timeoutSeconds, deadline };
   let display: ImageVariant;
   let thumbnail: ImageVariant;
   try {
@@ -229,7 +279,8 @@ export async function processImage(input: Buffer, limits: ImageLimits): Promise<
     display = await makeDisplay(input, inspected);
     thumbnail = await makeThumbnail(input, inspected);
   } catch (error) {
-    throw error instanceof AppError ? error : damaged(error);
+    if (error instanceof AppError) throw error;
+    throw isTimeout(error) ? tookTooLong(timeoutSeconds, error) : damaged(error);
   }
 
   const sideways = orientation >= 5;

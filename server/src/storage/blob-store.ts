@@ -29,15 +29,35 @@ export class BlobStore {
     this.tmpDir = path.join(rootDir, 'tmp');
   }
 
-  /** Creates the folders, private to this user, and clears half-written files from a crash. */
-  async init(): Promise<void> {
+  /**
+   * Creates the folders, private to this user, and clears half-written files from a crash. Only
+   * files older than `tmpGraceMs` go, so another server process sharing the folder keeps its
+   * uploads in flight.
+   */
+  async init(tmpGraceMs = 0): Promise<void> {
     for (const dir of [this.rootDir, this.tmpDir]) {
       await mkdir(dir, { recursive: true, mode: DIR_MODE });
       await chmod(dir, DIR_MODE);
     }
+    const cutoff = Date.now() - tmpGraceMs;
     for (const entry of await readdir(this.tmpDir, { withFileTypes: true })) {
       if (entry.isFile() && entry.name.endsWith(TMP_SUFFIX)) {
-        await rm(path.join(this.tmpDir, entry.name), { force: true });
+        const file = path.join(this.tmpDir, entry.name);
+        const info = await stat(file).catch(() => null);
+        if (info && info.mtimeMs <= cutoff) await rm(file, { force: true });
+      }
+    }
+  }
+
+  /** Every stored blob: its storage id, variant and last change time (for the orphan sweep). */
+  async *list(): AsyncGenerator<{ storageId: string; variant: BlobVariant; mtimeMs: number }> {
+    for (const shard of await readdir(this.rootDir, { withFileTypes: true })) {
+      if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
+      for (const entry of await readdir(path.join(this.rootDir, shard.name), { withFileTypes: true })) {
+        const match = /^([0-9a-f-]{36})\.(original|display|thumbnail)$/.exec(entry.name);
+        if (!entry.isFile() || !match || !STORAGE_ID.test(match[1]!)) continue;
+        const info = await stat(path.join(this.rootDir, shard.name, entry.name)).catch(() => null);
+        if (info) yield { storageId: match[1]!, variant: match[2] as BlobVariant, mtimeMs: info.mtimeMs };
       }
     }
   }

@@ -16,7 +16,7 @@ describe('the GraphQL contract', () => {
     for (const line of [
       'scalar Upload',
       'scalar DateTime',
-      'images(after: String, first: Int = 24): ImageConnection!',
+      'images(filter: ImageFilter, after: String, first: Int = 24): ImageConnection!',
       'image(id: ID!): Image',
       'me: User',
       'register(input: RegisterInput!): User!',

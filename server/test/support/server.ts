@@ -9,6 +9,7 @@ import { createApp, type App } from '../../src/app.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { openDatabase, type Orm } from '../../src/db/orm.js';
 import { BlobStore } from '../../src/storage/blob-store.js';
+import { KeyProvider } from '../../src/crypto/key-provider.js';
 import { createMysqlDatabase, type DbKind } from './databases.js';
 
 export interface TestServer {
@@ -17,6 +18,7 @@ export interface TestServer {
   orm: Orm;
   dataDir: string;
   blobs: BlobStore;
+  keys: KeyProvider;
   app: App;
   /** The environment variables the server was configured with (for child-process restarts). */
   vars: Record<string, string>;
@@ -44,7 +46,13 @@ export async function startTestServer(kind: DbKind, extra: Record<string, string
   const orm = await openDatabase(env);
   const blobs = new BlobStore(path.join(dataDir, 'blobs'));
   await blobs.init();
-  const app = await createApp({ env, orm, log: pino({ level: env.logLevel }), blobs });
+  const keys = await KeyProvider.open({
+    masterKey: env.masterKey,
+    masterKeyFile: env.masterKeyFile,
+    previousKeys: env.previousMasterKeys,
+    dataDir,
+  });
+  const app = await createApp({ env, orm, log: pino({ level: env.logLevel }), blobs, keys });
   const server: Server = await new Promise((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -55,6 +63,7 @@ export async function startTestServer(kind: DbKind, extra: Record<string, string
     orm,
     dataDir,
     blobs,
+    keys,
     app,
     vars,
     async close() {

@@ -423,3 +423,43 @@ describe('fixtures', () => {
     expect(file.length).toBeGreaterThan(400_000);
   });
 });
+
+describe('processImage time budget', () => {
+  /**
+   * Cheap to make, slow to process: 200 flat 800×600 frames (96 MP) pack into a few KB of
+   * lossless WebP, but re-encoding them as the lossy display variant takes seconds.
+   */
+  async function slowAnimation(): Promise<Buffer> {
+    const [frames, width, height] = [200, 800, 600];
+    const frameBytes = width * height * 3;
+    const pixels = Buffer.alloc(frameBytes * frames);
+    for (let f = 0; f < frames; f++) {
+      pixels.fill(Buffer.from([(f * 67) & 255, (f * 151) & 255, (f * 29) & 255]), f * frameBytes, (f + 1) * frameBytes);
+    }
+    return sharp(pixels, { raw: { width, height: height * frames, channels: 3, pageHeight: height } })
+      .webp({ lossless: true, effort: 0, loop: 0 })
+      .toBuffer();
+  }
+
+  it('defaults to 30 seconds and refuses a nonsense timeout', async () => {
+    expect(DEFAULT_IMAGE_LIMITS.timeoutSeconds).toBe(30);
+    const image = await fixtures.png();
+    for (const timeoutSeconds of [0, 1.5, 3601]) {
+      await expect(processImage(image, { ...DEFAULT_IMAGE_LIMITS, timeoutSeconds })).rejects.toThrow(TypeError);
+    }
+    // Optional, so limits built before it existed still work.
+    const { timeoutSeconds: _omitted, ...withoutTimeout } = DEFAULT_IMAGE_LIMITS;
+    expect((await processImage(image, withoutTimeout)).format).toBe('png');
+  });
+
+  it('stops an image that takes too long, with a clear INVALID_IMAGE', async () => {
+    const image = await slowAnimation();
+    const limits = { ...DEFAULT_IMAGE_LIMITS, maxPixels: 100_000_000, timeoutSeconds: 1 };
+    const started = performance.now();
+    const error = await refusal(image, limits);
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(error.code).toBe('INVALID_IMAGE');
+    expect(error.message).toBe('The image took too long to process (over 1 second). Try a smaller or simpler image.');
+    expect(error.details).toEqual({ timeoutSeconds: 1 });
+  });
+});

@@ -4,8 +4,15 @@ import { User, UserSchema } from '../user/user.entity.js';
 export class Image {
   id!: string;
   owner!: Ref<User>;
-  /** Sanitized original name, for display only — never part of a path. */
-  filename!: string;
+  /** Sanitized original name, sealed with the image's data key (base64). Never part of a path. */
+  filenameSealed!: string;
+  /** Extracted metadata as JSON, sealed with the image's data key; null when there is none. */
+  metadataSealed: string | null = null;
+  /** The few fields search needs (name, camera, capture time), sealed; small so a search can open thousands. */
+  searchSealed!: string;
+  /** The image's data key, wrapped by the master key `keyId`. */
+  wrappedKey!: string;
+  keyId!: string;
   /** Detected from the bytes, never from the request. */
   mimeType!: string;
   width!: number;
@@ -26,7 +33,11 @@ export const ImageSchema = defineEntity({
   properties: {
     id: p.string().length(36).primary(),
     owner: () => p.manyToOne(UserSchema).ref().deleteRule('cascade').fieldName('user_id'),
-    filename: p.string().length(255),
+    filenameSealed: p.text(),
+    metadataSealed: p.text().nullable(),
+    searchSealed: p.text(),
+    wrappedKey: p.string().length(128),
+    keyId: p.string().length(32).index(),
     mimeType: p.string().length(32),
     width: p.integer(),
     height: p.integer(),

@@ -4,7 +4,7 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { originOf } from '../session/auth.service.js';
 import type { ImageService } from './image.service.js';
-import { ImageConnectionType, ImageType, mapImage, mapImagePage } from './image.types.js';
+import { ImageConnectionType, ImageFilterInput, ImageType, mapImage, mapImagePage } from './image.types.js';
 
 @Resolver()
 export class ImageResolver {
@@ -15,13 +15,14 @@ export class ImageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 24 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('filter', () => ImageFilterInput, { nullable: true }) filter?: ImageFilterInput | null,
   ): Promise<ImageConnectionType> {
-    return mapImagePage(await this.imageService.list(ctx.em, ctx.viewer, first ?? 24, after));
+    return mapImagePage(await this.imageService.list(ctx.em, ctx.viewer, originOf(ctx), { first: first ?? 24, after, filter }));
   }
 
   @Query(() => ImageType, { nullable: true, description: 'Null when missing or not yours.' })
   async image(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<ImageType | null> {
-    const image = await this.imageService.find(ctx.em, ctx.viewer, id);
+    const image = await this.imageService.find(ctx.em, ctx.viewer, id, originOf(ctx));
     return image ? mapImage(image) : null;
   }
 

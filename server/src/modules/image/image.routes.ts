@@ -13,24 +13,40 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** Image bytes over plain HTTP; the same access rule as GraphQL via ImageService.readVariant. */
+/** A stored variant never changes for a given image, so its id and name make a strong validator. */
+const etagOf = (id: string, variant: BlobVariant) => `"${id}.${variant}.1"`;
+
+function ifNoneMatch(req: Request, etag: string): boolean {
+  const header = req.get('if-none-match');
+  return !!header && header.split(',').some((t) => t.trim() === etag || t.trim() === '*');
+}
+
+/**
+ * Image bytes over plain HTTP: rate limit → authenticate (middleware) → the shared access check
+ * → decrypt → serve with headers that keep the bytes inert.
+ */
 export function imageRoutes(images: ImageService, contextOf: (req: Request) => RequestContext): Router {
   const router = Router();
 
   router.get('/media/:id/:variant', async (req: Request, res: Response) => {
     const ctx = contextOf(req);
-    res.set({ 'Cache-Control': 'private, no-cache', 'X-Content-Type-Options': 'nosniff' });
+    res.set({
+      'Cache-Control': 'private, no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
     const variant = VARIANTS[String(req.params.variant)];
     try {
-      if (!variant) throw new AppError('NOT_FOUND', 'Not found.');
-      const { image, data, mimeType } = await images.readVariant(ctx.em, ctx.viewer, String(req.params.id), variant);
-      res.set({
-        'Content-Type': mimeType,
-        'Content-Length': String(data.length),
-        'Content-Security-Policy': "default-src 'none'; sandbox",
-        'Cross-Origin-Resource-Policy': 'same-origin',
-      });
-      if (variant === 'original') res.set('Content-Disposition', contentDisposition(image.filename));
+      if (!variant) throw new AppError('NOT_FOUND', 'Image not found.');
+      const image = await images.requireAccess(ctx.em, ctx.viewer, String(req.params.id));
+      const etag = etagOf(image.id, variant);
+      res.set('ETag', etag);
+      if (ifNoneMatch(req, etag)) return void res.status(304).end();
+      const origin = { ip: req.ip, userAgent: req.get('user-agent'), requestId: ctx.requestId, log: ctx.log };
+      const { filename, data, mimeType } = await images.readVariant(ctx.em, image, variant, origin);
+      res.set({ 'Content-Type': mimeType, 'Content-Length': String(data.length) });
+      if (variant === 'original') res.set('Content-Disposition', contentDisposition(filename));
       res.end(data);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;

@@ -1,16 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { FileUpload } from 'graphql-upload-minimal';
+import { IntegrityError } from '../../crypto/envelope.js';
 import { AppError, badInput, notFound, unauthenticated } from '../../errors.js';
+import { extractMetadata } from '../../imaging/metadata.js';
 import { processImage, type ImageLimits } from '../../imaging/process.js';
-import type { BlobStore, BlobVariant } from '../../storage/blob-store.js';
+import type { WorkQueue } from '../../imaging/queue.js';
+import type { BlobVariant } from '../../storage/blob-store.js';
+import type { SealedStore } from '../../storage/sealed-store.js';
 import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
 import type { Viewer } from '../session/session.service.js';
 import { sanitizeFilename } from './filename.js';
 import { Image } from './image.entity.js';
+import {
+  isEmptyFilter,
+  matches,
+  SearchIndexCache,
+  searchRows,
+  type ImageFilterInput,
+  type SearchDoc,
+  type SearchEntry,
+} from './image.search.js';
+
+/** An image with its secrets opened for presenting to its owner. */
+export interface ImageView {
+  image: Image;
+  filename: string;
+  /** Opens the sealed metadata on demand (only when a client asks for it). */
+  metadata(): unknown;
+}
 
 export interface ImagePage {
-  nodes: Image[];
+  nodes: ImageView[];
   totalCount: number;
   hasNextPage: boolean;
   endCursor: string | null;
@@ -25,6 +46,7 @@ export interface ImageServiceOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PAGE = 100;
+const FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
 
 export function requireViewer(viewer: Viewer | null): Viewer {
   if (!viewer) throw unauthenticated();
@@ -32,8 +54,8 @@ export function requireViewer(viewer: Viewer | null): Viewer {
 }
 
 /** Cursor = the last row's (createdAt, id): stable under inserts, no offsets. */
-function encodeCursor(image: Image): string {
-  return Buffer.from(JSON.stringify([image.createdAt.getTime(), image.id])).toString('base64url');
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
@@ -71,12 +93,34 @@ export function tooLarge(maxBytes: number): AppError {
   return new AppError('FILE_TOO_LARGE', `The file is too large: the limit is ${shown}.`, { maxBytes });
 }
 
+const integrityFailure = () =>
+  new AppError(
+    'INTEGRITY_ERROR',
+    'This image failed its integrity check, so it is not shown. The incident has been logged.',
+  );
+
+function validateFilter(filter: ImageFilterInput): void {
+  if ((filter.filename?.length ?? 0) > 200) throw badInput('The file name filter is too long.', 'filename');
+  if ((filter.camera?.length ?? 0) > 200) throw badInput('The camera filter is too long.', 'camera');
+  if (filter.format && !FORMATS.has(filter.format.toLowerCase())) {
+    throw badInput('Format must be one of jpeg, png, gif or webp.', 'format');
+  }
+  if (filter.takenFrom && filter.takenTo && filter.takenFrom > filter.takenTo) {
+    throw badInput('The start of the date range is after its end.', 'takenFrom');
+  }
+}
+
 export class ImageService {
+  private readonly search: SearchIndexCache;
+
   constructor(
-    private readonly blobs: BlobStore,
+    private readonly store: SealedStore,
+    private readonly queue: WorkQueue,
     private readonly audit: AuditService,
     private readonly options: ImageServiceOptions,
-  ) {}
+  ) {
+    this.search = new SearchIndexCache((em, userId) => this.openSearchIndex(em, userId));
+  }
 
   /**
    * The one access rule, for GraphQL and media routes alike: a viewer may touch only their own
@@ -89,58 +133,86 @@ export class ImageService {
     return image;
   }
 
-  async find(em: EntityManager, viewer: Viewer | null, id: string): Promise<Image | null> {
+  async find(em: EntityManager, viewer: Viewer | null, id: string, origin: AuditOrigin): Promise<ImageView | null> {
     try {
-      return await this.requireAccess(em, viewer, id);
+      return await this.present(em, await this.requireAccess(em, viewer, id), origin);
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
       throw error;
     }
   }
 
-  async list(em: EntityManager, viewer: Viewer | null, first: number, after?: string | null): Promise<ImagePage> {
+  async list(
+    em: EntityManager,
+    viewer: Viewer | null,
+    origin: AuditOrigin,
+    args: { first: number; after?: string | null; filter?: ImageFilterInput | null },
+  ): Promise<ImagePage> {
     const { user } = requireViewer(viewer);
+    const { first, after, filter } = args;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
       throw badInput(`"first" must be between 1 and ${MAX_PAGE}.`, 'first');
     }
+    const cursor = after ? decodeCursor(after) : null;
+    if (filter && !isEmptyFilter(filter)) {
+      validateFilter(filter);
+      return this.searchPage(em, user.id, origin, first, cursor, filter);
+    }
     const owned = { owner: user.id };
-    const where = after
-      ? (() => {
-          const c = decodeCursor(after);
-          return {
-            ...owned,
-            $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }],
-          };
-        })()
+    const where = cursor
+      ? { ...owned, $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }
       : owned;
     const [rows, totalCount] = await Promise.all([
       em.find(Image, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 }),
       em.count(Image, owned),
     ]);
-    const nodes = rows.slice(0, first);
-    const last = nodes.at(-1);
-    return { nodes, totalCount, hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last) : null };
+    const page = rows.slice(0, first);
+    const last = page.at(-1);
+    return {
+      nodes: await Promise.all(page.map((image) => this.present(em, image, origin, { lenient: true }))),
+      totalCount,
+      hasNextPage: rows.length > first,
+      endCursor: last ? encodeCursor(last.createdAt.getTime(), last.id) : null,
+    };
   }
 
-  /** Validates, stores every variant, then commits the row; on any failure nothing is left behind. */
-  async upload(em: EntityManager, viewer: Viewer | null, filePromise: Promise<FileUpload>, origin: AuditOrigin): Promise<Image> {
+  /** Validates, seals and stores every variant, then commits the row; on any failure nothing is left behind. */
+  async upload(em: EntityManager, viewer: Viewer | null, filePromise: Promise<FileUpload>, origin: AuditOrigin): Promise<ImageView> {
     const { user } = requireViewer(viewer);
     if (this.options.requireVerifiedEmail && !user.emailVerified) {
       throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address before uploading: use the link we sent you.');
     }
     const file = await filePromise;
     const bytes = await readUpload(file, this.options.maxUploadBytes);
-    const processed = await processImage(bytes, this.options.limits);
+    // Decoding is the expensive part: bounded by the queue so a burst gets "busy" instead of exhausting memory.
+    const processed = await this.queue.run(() => processImage(bytes, this.options.limits));
+    const metadata = await extractMetadata(bytes, processed.format, {
+      width: processed.width,
+      height: processed.height,
+      frames: processed.frames,
+    });
 
+    const imageId = randomUUID();
     const storageId = randomUUID();
+    const filename = sanitizeFilename(file.filename);
+    const key = await this.store.newImageKey(imageId, user.id);
+    const search: SearchDoc = {
+      n: filename.toLowerCase(),
+      c: [metadata.camera?.make, metadata.camera?.model].filter(Boolean).join(' ').toLowerCase(),
+      t: metadata.capturedAt ? Date.parse(metadata.capturedAt) || null : null,
+    };
     try {
-      await this.blobs.put(storageId, 'original', bytes);
-      await this.blobs.put(storageId, 'display', processed.display.data);
-      await this.blobs.put(storageId, 'thumbnail', processed.thumbnail.data);
+      await this.store.put(storageId, 'original', imageId, key.dek, bytes);
+      await this.store.put(storageId, 'display', imageId, key.dek, processed.display.data);
+      await this.store.put(storageId, 'thumbnail', imageId, key.dek, processed.thumbnail.data);
       const image = em.create(Image, {
-        id: randomUUID(),
+        id: imageId,
         owner: user.id,
-        filename: sanitizeFilename(file.filename),
+        filenameSealed: this.store.sealField(key.dek, imageId, 'filename', filename),
+        metadataSealed: this.store.sealField(key.dek, imageId, 'metadata', JSON.stringify(metadata)),
+        searchSealed: this.store.sealField(key.dek, imageId, 'search', JSON.stringify(search)),
+        wrappedKey: key.wrappedKey,
+        keyId: key.keyId,
         mimeType: processed.mimeType,
         width: processed.width,
         height: processed.height,
@@ -152,11 +224,12 @@ export class ImageService {
         createdAt: new Date(),
       });
       await em.flush();
-      await this.audit.record(em, origin, 'upload', user.id, { imageId: image.id, bytes: bytes.length });
-      return image;
+      this.search.invalidate(user.id);
+      await this.audit.record(em, origin, 'upload', user.id, { imageId, bytes: bytes.length });
+      return { image, filename, metadata: () => metadata };
     } catch (error) {
       em.clear();
-      await this.blobs.delete(storageId).catch(() => undefined);
+      await this.store.delete(storageId).catch(() => undefined);
       throw error;
     }
   }
@@ -165,21 +238,119 @@ export class ImageService {
   async delete(em: EntityManager, viewer: Viewer | null, id: string, origin: AuditOrigin): Promise<void> {
     const image = await this.requireAccess(em, viewer, id);
     await em.nativeDelete(Image, { id: image.id });
-    await this.blobs.delete(image.storageId);
+    this.search.invalidate(image.owner.id);
+    await this.store.delete(image.storageId);
     await this.audit.record(em, origin, 'delete', image.owner.id, { imageId: image.id });
   }
 
-  /** Bytes and type of one stored variant, after the access check. */
+  /**
+   * Bytes and type of one stored variant of an image that passed requireAccess; tampered data is
+   * never served.
+   */
   async readVariant(
     em: EntityManager,
-    viewer: Viewer | null,
-    id: string,
+    image: Image,
     variant: BlobVariant,
-  ): Promise<{ image: Image; data: Buffer; mimeType: string }> {
-    const image = await this.requireAccess(em, viewer, id);
-    const data = await this.blobs.get(image.storageId, variant);
+    origin: AuditOrigin,
+  ): Promise<{ filename: string; data: Buffer; mimeType: string }> {
     const mimeType =
       variant === 'display' ? image.displayMimeType : variant === 'thumbnail' ? image.thumbnailMimeType : image.mimeType;
-    return { image, data, mimeType };
+    return this.guard(em, image, origin, async () => {
+      const dek = await this.store.openImageKey(keyed(image));
+      const data = await this.store.get(image.storageId, variant, image.id, dek);
+      const filename = variant === 'original' ? this.store.openField(dek, image.id, 'filename', image.filenameSealed) : '';
+      return { filename, data, mimeType };
+    });
   }
+
+  private async present(em: EntityManager, image: Image, origin: AuditOrigin, { lenient = false } = {}): Promise<ImageView> {
+    try {
+      return await this.guard(em, image, origin, async () => {
+        const dek = await this.store.openImageKey(keyed(image));
+        const filename = this.store.openField(dek, image.id, 'filename', image.filenameSealed);
+        let metadata: unknown;
+        return {
+          image,
+          filename,
+          metadata: () => {
+            if (metadata === undefined) {
+              metadata = image.metadataSealed
+                ? JSON.parse(this.store.openField(dek, image.id, 'metadata', image.metadataSealed))
+                : null;
+            }
+            return metadata;
+          },
+        };
+      });
+    } catch (error) {
+      // One damaged row must not hide the rest of a gallery; opening it gives the error.
+      if (lenient && error instanceof AppError && error.code === 'INTEGRITY_ERROR') {
+        return { image, filename: '(failed integrity check)', metadata: () => null };
+      }
+      throw error;
+    }
+  }
+
+  private async guard<T>(em: EntityManager, image: Image, origin: AuditOrigin, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof IntegrityError)) throw error;
+      origin.log.error({ imageId: image.id, err: error }, 'integrity failure: stored data or key does not verify');
+      await this.audit.record(em, origin, 'integrity.failure', image.owner.id, { imageId: image.id });
+      throw integrityFailure();
+    }
+  }
+
+  private async searchPage(
+    em: EntityManager,
+    userId: string,
+    origin: AuditOrigin,
+    first: number,
+    cursor: { createdAt: Date; id: string } | null,
+    filter: ImageFilterInput,
+  ): Promise<ImagePage> {
+    const all = (await this.search.entries(em, userId)).filter((e) => matches(e, filter));
+    const after = cursor
+      ? all.filter(
+          (e) => e.createdAt < cursor.createdAt.getTime() || (e.createdAt === cursor.createdAt.getTime() && e.id < cursor.id),
+        )
+      : all;
+    const page = after.slice(0, first);
+    const rows = page.length ? await em.find(Image, { id: { $in: page.map((e) => e.id) }, owner: userId }) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const nodes = await Promise.all(
+      page.flatMap((e) => {
+        const image = byId.get(e.id);
+        return image ? [this.present(em, image, origin, { lenient: true })] : [];
+      }),
+    );
+    const last = page.at(-1);
+    return {
+      nodes,
+      totalCount: all.length,
+      hasNextPage: after.length > first,
+      endCursor: last ? encodeCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  private async openSearchIndex(em: EntityManager, userId: string): Promise<SearchEntry[]> {
+    const rows = await searchRows(em, userId);
+    const entries: SearchEntry[] = [];
+    for (const row of rows) {
+      try {
+        const dek = await this.store.openImageKey({ id: row.id, ownerId: userId, wrappedKey: row.wrappedKey, keyId: row.keyId });
+        const doc = JSON.parse(this.store.openField(dek, row.id, 'search', row.searchSealed)) as SearchDoc;
+        entries.push({ ...doc, id: row.id, createdAt: row.createdAt.getTime(), mimeType: row.mimeType });
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        // A damaged row is left out of search results; opening it directly reports the failure.
+      }
+    }
+    return entries;
+  }
+}
+
+function keyed(image: Image) {
+  return { id: image.id, ownerId: image.owner.id, wrappedKey: image.wrappedKey, keyId: image.keyId };
 }

@@ -1,7 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { Image } from './image.entity.js';
-import type { ImagePage } from './image.service.js';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ImagePage, ImageView } from './image.service.js';
 
 @ObjectType('Image')
 export class ImageType {
@@ -15,8 +14,22 @@ export class ImageType {
   @Field(() => String, { description: 'Display image: re-encoded, metadata stripped.' }) url!: string;
   @Field(() => String) thumbnailUrl!: string;
   @Field(() => String, { description: 'The exact uploaded bytes, served as an attachment.' }) originalUrl!: string;
+  /** Opened only when a query asks for the field. */
+  loadMetadata!: () => unknown;
+
   @Field(() => GraphQLJSON, { nullable: true, description: 'Extracted metadata, owner only.' })
-  metadata!: unknown;
+  get metadata(): unknown {
+    return this.loadMetadata();
+  }
+}
+
+@InputType('ImageFilter', { description: 'Search your images. Every given condition must match.' })
+export class ImageFilterInput {
+  @Field(() => String, { nullable: true, description: 'Part of the file name, any case.' }) filename?: string | null;
+  @Field(() => String, { nullable: true, description: 'Part of the camera make or model, any case.' }) camera?: string | null;
+  @Field(() => String, { nullable: true, description: 'jpeg, png, gif or webp.' }) format?: string | null;
+  @Field(() => Date, { nullable: true, description: 'Captured at or after (from the photo metadata).' }) takenFrom?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Captured at or before.' }) takenTo?: Date | null;
 }
 
 @ObjectType('PageInfo')
@@ -34,10 +47,11 @@ export class ImageConnectionType {
 
 export const mediaPath = (id: string, variant: 'display' | 'thumbnail' | 'original') => `/media/${id}/${variant}`;
 
-export function mapImage(image: Image): ImageType {
+export function mapImage(view: ImageView): ImageType {
+  const { image } = view;
   return Object.assign(new ImageType(), {
     id: image.id,
-    filename: image.filename,
+    filename: view.filename,
     mimeType: image.mimeType,
     width: image.width,
     height: image.height,
@@ -46,7 +60,7 @@ export function mapImage(image: Image): ImageType {
     url: mediaPath(image.id, 'display'),
     thumbnailUrl: mediaPath(image.id, 'thumbnail'),
     originalUrl: mediaPath(image.id, 'original'),
-    metadata: null,
+    loadMetadata: view.metadata,
   });
 }
 

@@ -1,0 +1,134 @@
+import 'reflect-metadata';
+import { SingleBar } from 'cli-progress';
+import { loadEnv, type Env } from '../config/env.js';
+import { addKeyToFile, loadKeyRing, removeKeyFromFile, type KeySource } from '../crypto/key-file.js';
+import type { KeyRing } from '../crypto/keyring.js';
+import { openDatabase, type Orm } from '../db/orm.js';
+import { Image } from '../modules/image/image.entity.js';
+
+/**
+ * Master key management:
+ *   status           which keys exist and how many images each wraps
+ *   rotate           add a new master key (key file) and re-wrap every image key under it;
+ *                    resumes an interrupted rotation instead of adding yet another key
+ *   drop <keyId>     remove an old key from the key file once no image uses it
+ * Images are never re-encrypted: only their 32-byte data keys are re-wrapped. The server keeps
+ * serving throughout; it reloads the key file when it changes.
+ */
+const BATCH = 200;
+
+function keySource(env: Env): KeySource {
+  return {
+    masterKey: env.masterKey,
+    masterKeyFile: env.masterKeyFile,
+    previousKeys: env.previousMasterKeys,
+    dataDir: env.dataDir,
+  };
+}
+
+async function usage(orm: Orm): Promise<Map<string, number>> {
+  const rows = (await orm.em
+    .fork()
+    .getConnection()
+    .execute('select key_id, count(*) as n from images group by key_id')) as Array<{ key_id: string; n: number | string }>;
+  return new Map(rows.map((r) => [r.key_id, Number(r.n)]));
+}
+
+async function status(env: Env, orm: Orm): Promise<void> {
+  const { ring, file } = await loadKeyRing(keySource(env));
+  const counts = await usage(orm);
+  console.log(`Keys from ${file ?? 'LOCKFRAME_MASTER_KEY'}`);
+  for (const id of ring.ids()) {
+    console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${counts.get(id) ?? 0} image(s)`);
+  }
+  for (const [id, n] of counts) if (!ring.get(id)) console.log(`  ${id}: ${n} image(s) — KEY MISSING, these cannot be opened`);
+}
+
+/** Re-wraps, batch by batch, every image key not under the current master key. */
+async function rewrapAll(orm: Orm, ring: KeyRing): Promise<number> {
+  const em = orm.em.fork();
+  const todo = await em.count(Image, { keyId: { $ne: ring.current.id } });
+  const bar = new SingleBar({ format: 'Re-wrapping image keys [{bar}] {value}/{total} {percentage}% | ETA {eta}s', stream: process.stderr });
+  bar.start(todo, 0);
+  let done = 0;
+  let failed = 0;
+  for (let pass = 0; pass < 1000; pass++) {
+    const batch = await orm.em.fork().find(
+      Image,
+      { keyId: { $ne: ring.current.id } },
+      { fields: ['id', 'owner', 'wrappedKey', 'keyId'], limit: BATCH, orderBy: { id: 'asc' }, offset: failed },
+    );
+    if (!batch.length) break;
+    for (const row of batch) {
+      const ctx = { imageId: row.id, userId: row.owner.id };
+      try {
+        const next = ring.rewrap(row.wrappedKey, row.keyId, ctx);
+        // Compare-and-set: a row changed meanwhile (deleted, or re-wrapped by another run) is left alone.
+        await orm.em.fork().nativeUpdate(Image, { id: row.id, keyId: row.keyId }, { wrappedKey: next.wrapped, keyId: next.keyId });
+        done++;
+      } catch (error) {
+        failed++;
+        process.stderr.write(`\ncannot re-wrap image ${row.id}: ${(error as Error).message}\n`);
+      }
+      bar.update(done);
+    }
+  }
+  bar.stop();
+  if (failed) throw new Error(`${failed} image key(s) could not be re-wrapped; the old key must stay.`);
+  return done;
+}
+
+async function rotate(env: Env, orm: Orm, args: string[]): Promise<void> {
+  let { ring, file } = await loadKeyRing(keySource(env));
+  const counts = await usage(orm);
+  const pending = [...counts].filter(([id]) => id !== ring.current.id).reduce((n, [, c]) => n + c, 0);
+  if (file && (pending === 0 || args.includes('--new-key'))) {
+    const added = await addKeyToFile(file);
+    ring = added.ring;
+    console.log(`Added master key ${added.added.id} to ${file}; it is now current. Back up the key file.`);
+  } else if (file) {
+    console.log(`Resuming: ${pending} image key(s) are not yet under the current key ${ring.current.id}.`);
+  } else {
+    console.log(
+      `Keys come from LOCKFRAME_MASTER_KEY: re-wrapping under it (current ${ring.current.id}); ` +
+        'keep the old keys in LOCKFRAME_PREVIOUS_MASTER_KEYS until this finishes.',
+    );
+  }
+  const done = await rewrapAll(orm, ring);
+  const left = await usage(orm);
+  const unused = ring.ids().filter((id) => id !== ring.current.id && !left.get(id));
+  console.log(`Re-wrapped ${done} image key(s). Every image is now under ${ring.current.id}.`);
+  if (unused.length && file) console.log(`No image uses ${unused.join(', ')} any more: drop with \`npm run keys -- drop <keyId>\`.`);
+}
+
+async function drop(env: Env, orm: Orm, keyId: string | undefined): Promise<void> {
+  const { ring, file } = await loadKeyRing(keySource(env));
+  if (!file) throw new Error('Keys come from the environment: remove the key from LOCKFRAME_PREVIOUS_MASTER_KEYS instead.');
+  if (!keyId || !ring.get(keyId)) throw new Error(`No key ${keyId ?? '(none given)'} in ${file}.`);
+  const n = (await usage(orm)).get(keyId) ?? 0;
+  if (n > 0) throw new Error(`${n} image(s) still use key ${keyId}: run \`npm run keys:rotate\` first.`);
+  await removeKeyFromFile(file, keyId);
+  console.log(`Removed key ${keyId} from ${file}.`);
+}
+
+async function main(): Promise<void> {
+  const [command, ...args] = process.argv.slice(2);
+  const env = loadEnv();
+  const orm = await openDatabase(env);
+  try {
+    if (command === 'status') await status(env, orm);
+    else if (command === 'rotate') await rotate(env, orm, args);
+    else if (command === 'drop') await drop(env, orm, args[0]);
+    else {
+      console.error('usage: keys status | rotate [--new-key] | drop <keyId>');
+      process.exitCode = 2;
+    }
+  } finally {
+    await orm.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`keys: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { Image } from './image.entity.js';
+
+/** What a search can match on; decrypted only in memory. */
+export interface SearchDoc {
+  /** Lower-cased display name. */
+  n: string;
+  /** Lower-cased "make model". */
+  c: string;
+  /** Capture time in ms, or null. */
+  t: number | null;
+}
+
+export interface ImageFilterInput {
+  filename?: string | null;
+  camera?: string | null;
+  format?: string | null;
+  takenFrom?: Date | null;
+  takenTo?: Date | null;
+}
+
+export interface SearchEntry extends SearchDoc {
+  id: string;
+  createdAt: number;
+  mimeType: string;
+}
+
+interface CachedIndex {
+  entries: SearchEntry[];
+  count: number;
+  newest: number;
+  builtAt: number;
+}
+
+const CACHE_USERS = 64;
+const CACHE_TTL_MS = 30_000;
+
+export function isEmptyFilter(filter: ImageFilterInput | null | undefined): boolean {
+  return !filter || Object.values(filter).every((v) => v === null || v === undefined || v === '');
+}
+
+export function matches(entry: SearchEntry, filter: ImageFilterInput): boolean {
+  const text = (v: string | null | undefined) => (v ?? '').trim().toLowerCase();
+  const name = text(filter.filename);
+  if (name && !entry.n.includes(name)) return false;
+  const camera = text(filter.camera);
+  if (camera && !entry.c.includes(camera)) return false;
+  if (filter.format && entry.mimeType !== `image/${text(filter.format)}`) return false;
+  if (filter.takenFrom || filter.takenTo) {
+    if (entry.t === null) return false;
+    if (filter.takenFrom && entry.t < filter.takenFrom.getTime()) return false;
+    if (filter.takenTo && entry.t > filter.takenTo.getTime()) return false;
+  }
+  return true;
+}
+
+/**
+ * Search without plaintext at rest: each image row holds a small sealed search document; a
+ * search opens every document of the one user (unwrap + decrypt, ~10 µs each) and filters in
+ * memory. The opened index is cached per user for a short time and re-checked against the row
+ * count and newest upload, so other server processes' changes show up too.
+ */
+export class SearchIndexCache {
+  private readonly cache = new Map<string, CachedIndex>();
+
+  constructor(private readonly build: (em: EntityManager, userId: string) => Promise<SearchEntry[]>) {}
+
+  async entries(em: EntityManager, userId: string): Promise<SearchEntry[]> {
+    const cached = this.cache.get(userId);
+    if (cached && Date.now() - cached.builtAt < CACHE_TTL_MS) {
+      const [count, latest] = await Promise.all([
+        em.count(Image, { owner: userId }),
+        em.findOne(Image, { owner: userId }, { fields: ['createdAt'], orderBy: { createdAt: 'desc' } }),
+      ]);
+      const newest = latest ? latest.createdAt.getTime() : 0;
+      if (count === cached.count && newest === cached.newest) {
+        this.touch(userId, cached);
+        return cached.entries;
+      }
+    }
+    const entries = await this.build(em, userId);
+    const newest = entries.reduce((max, e) => Math.max(max, e.createdAt), 0);
+    this.touch(userId, { entries, count: entries.length, newest, builtAt: Date.now() });
+    return entries;
+  }
+
+  invalidate(userId: string): void {
+    this.cache.delete(userId);
+  }
+
+  private touch(userId: string, index: CachedIndex): void {
+    this.cache.delete(userId);
+    this.cache.set(userId, index);
+    while (this.cache.size > CACHE_USERS) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
+
+/** Rows needed to open a user's search documents. */
+export function searchRows(em: EntityManager, userId: string) {
+  return em.find(
+    Image,
+    { owner: userId },
+    { fields: ['id', 'createdAt', 'mimeType', 'searchSealed', 'wrappedKey', 'keyId'], orderBy: { createdAt: 'desc', id: 'desc' } },
+  );
+}
