@@ -58,9 +58,7 @@ export class AuthService {
   async login(ctx: GraphQLContext, input: { username: string; password: string }): Promise<{ user: User; token: string }> {
     const origin = originOf(ctx);
     const login = input.username.trim().toLowerCase().slice(0, 254);
-    const known = await ctx.em.findOne(User, login.includes('@') ? { email: login } : { username: login }, {
-      fields: ['id'],
-    });
+    const known = await ctx.em.findOne(User, login.includes('@') ? { email: login } : { username: login });
     const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
     const ipKey = `login:ip:${ctx.req.ip}`;
     try {
