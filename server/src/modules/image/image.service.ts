@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { IntegrityError } from '../../crypto/envelope.js';
 import { AppError, badInput, notFound, unauthenticated } from '../../errors.js';
-import { extractMetadata } from '../../imaging/metadata.js';
-import { processImage, type ImageLimits } from '../../imaging/process.js';
+import type { ImageLimits } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
 import type { BlobVariant } from '../../storage/blob-store.js';
 import type { SealedStore } from '../../storage/sealed-store.js';
@@ -12,6 +10,7 @@ import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
 import type { Viewer } from '../session/session.service.js';
 import { sanitizeFilename } from './filename.js';
 import { Image } from './image.entity.js';
+import { prepareImage, sealAndStore } from './image.pipeline.js';
 import {
   isEmptyFilter,
   matches,
@@ -184,52 +183,36 @@ export class ImageService {
     }
     const file = await filePromise;
     const bytes = await readUpload(file, this.options.maxUploadBytes);
-    // Decoding is the expensive part: bounded by the queue so a burst gets "busy" instead of exhausting memory.
-    const processed = await this.queue.run(() => processImage(bytes, this.options.limits));
-    const metadata = await extractMetadata(bytes, processed.format, {
-      width: processed.width,
-      height: processed.height,
-      frames: processed.frames,
-    });
-
-    const imageId = randomUUID();
-    const storageId = randomUUID();
+    const { processed, metadata } = await prepareImage(bytes, this.options.limits, this.queue);
     const filename = sanitizeFilename(file.filename);
-    const key = await this.store.newImageKey(imageId, user.id);
-    const search: SearchDoc = {
-      n: filename.toLowerCase(),
-      c: [metadata.camera?.make, metadata.camera?.model].filter(Boolean).join(' ').toLowerCase(),
-      t: metadata.capturedAt ? Date.parse(metadata.capturedAt) || null : null,
-    };
+    const sealed = await sealAndStore(this.store, { ownerId: user.id, bytes, filename, processed, metadata });
     try {
-      await this.store.put(storageId, 'original', imageId, key.dek, bytes);
-      await this.store.put(storageId, 'display', imageId, key.dek, processed.display.data);
-      await this.store.put(storageId, 'thumbnail', imageId, key.dek, processed.thumbnail.data);
       const image = em.create(Image, {
-        id: imageId,
+        id: sealed.imageId,
         owner: user.id,
-        filenameSealed: this.store.sealField(key.dek, imageId, 'filename', filename),
-        metadataSealed: this.store.sealField(key.dek, imageId, 'metadata', JSON.stringify(metadata)),
-        searchSealed: this.store.sealField(key.dek, imageId, 'search', JSON.stringify(search)),
-        wrappedKey: key.wrappedKey,
-        keyId: key.keyId,
+        filenameSealed: sealed.filenameSealed,
+        metadataSealed: sealed.metadataSealed,
+        searchSealed: sealed.searchSealed,
+        wrappedKey: sealed.key.wrappedKey,
+        keyId: sealed.key.keyId,
         mimeType: processed.mimeType,
         width: processed.width,
         height: processed.height,
         frames: processed.frames,
         byteSize: bytes.length,
-        storageId,
+        storageId: sealed.storageId,
         displayMimeType: processed.display.mimeType,
         thumbnailMimeType: processed.thumbnail.mimeType,
         createdAt: new Date(),
       });
       await em.flush();
       this.search.invalidate(user.id);
-      await this.audit.record(em, origin, 'upload', user.id, { imageId, bytes: bytes.length });
+      await this.audit.record(em, origin, 'upload', user.id, { imageId: image.id, bytes: bytes.length });
       return { image, filename, metadata: () => metadata };
     } catch (error) {
+      // The row never committed: its files must not outlive it.
       em.clear();
-      await this.store.delete(storageId).catch(() => undefined);
+      await this.store.delete(sealed.storageId).catch(() => undefined);
       throw error;
     }
   }
