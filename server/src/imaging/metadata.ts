@@ -12,9 +12,9 @@
  *   and the whole result fits `MetadataLimits.maxTotalBytes` when serialised.
  *
  * exifr reads the TIFF/EXIF block and IPTC, but never the uploaded file itself: this module walks
- * the JPEG, PNG and WebP containers, copies out the metadata blocks, repairs the TIFF directory
- * entries that point outside their block, and hands exifr a small synthetic JPEG holding only
- * those. Found with exifr 7.1.3 while writing this:
+ * the JPEG, PNG and WebP containers, copies out the metadata blocks, rebuilds the TIFF block from
+ * its well-formed directory entries only, and hands exifr a small synthetic JPEG holding just
+ * that and the IPTC. Found with exifr 7.1.3 while writing this:
  * - its XMP parser assigns to `Object.prototype` for an element named `<__proto__:x>`, so XMP is
  *   read here instead (a handful of well-known properties, by linear string search);
  * - its ICC parser loops 2³² times on an `mluc` tag with a record size of 0 and runs the process
@@ -79,7 +79,7 @@ export interface ImageHeaderInfo {
 
 /** JPEG markers, PNG chunks and RIFF chunks walked at most. */
 const MAX_SEGMENTS = 10_000;
-/** What one JPEG APP1 segment can carry; cameras never write more, so larger PNG/WebP EXIF is ignored. */
+/** What one JPEG APP1 segment can carry: the most EXIF handed to exifr (cameras never write more). */
 const MAX_TIFF_BYTES = 0xffff - 2 - 6;
 const MAX_ICC_BYTES = 1024 * 1024;
 const MAX_XMP_CHARS = 256 * 1024;
@@ -451,79 +451,148 @@ function readContainer(input: Buffer, format: ImageFormat, sources: Sources): vo
 }
 
 // ---------------------------------------------------------------------------------------------
-// TIFF/EXIF: repair, then exifr
+// TIFF/EXIF: rebuild, then exifr
 
 /** Bytes per value of each TIFF field type, 1–13; 0 for types that do not exist. */
 const TIFF_TYPE_SIZES = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
+const TIFF_TYPE_SHORT = 3;
 const TIFF_TYPE_LONG = 4;
 const TIFF_TYPE_IFD = 13;
-const TIFF_TYPE_UNDEFINED = 7;
 const TAG_ORIENTATION = 0x0112;
 const TAG_EXIF_IFD = 0x8769;
 const TAG_GPS_IFD = 0x8825;
-/** A private tag no dictionary names: a repaired entry becomes an empty value under it. */
-const NEUTRAL_TAG = 0xffff;
+const TAG_INTEROP_IFD = 0xa005;
+/** Blobs exifr would drop anyway (MakerNote; XMP, IPTC, Photoshop and ICC data inside TIFF): not copied. */
+const BLOB_TAGS = new Set([0x927c, 0x02bc, 0x83bb, 0x8649, 0x8773]);
+const MAX_IFD_ENTRIES = 1000;
 
-interface RepairedTiff {
+interface TiffEntry {
+  tag: number;
+  type: number;
+  count: number;
+  /** The value's bytes, in the block's byte order: the 4-byte field itself when it fits there. */
+  value: Buffer;
+}
+
+interface RebuiltTiff {
   tiff: Buffer;
   littleEndian: boolean;
   orientation?: number;
 }
 
 /**
- * A copy of the TIFF block in which IFD0, the Exif IFD and the GPS IFD are safe for exifr: entry
- * counts cut to what the block holds, entries of unknown type or with values outside the block
- * made empty, and IFD pointers that leave the block or lead back to a visited IFD removed. Next-IFD
- * links are never followed (IFD1 is the thumbnail), so self-referencing chains end here.
+ * A new TIFF block holding only the whole entries of IFD0, the Exif IFD and the GPS IFD: each of
+ * known type with its value inside the block, the first of each tag, and no more than fit one
+ * APP1 segment. Pointers that leave the block or lead back to an IFD already read are dropped, and
+ * next-IFD links are never followed (IFD1 is the thumbnail), so self-referencing chains end here.
+ * Rebuilding rather than patching in place matters: an IFD that claims more entries than it has
+ * runs into its own value data, and those phantom entries must not overwrite it.
  */
-function repairTiff(source: Uint8Array): RepairedTiff | undefined {
-  if (source.length < 8 || source.length > MAX_TIFF_BYTES) return undefined;
-  const tiff = Buffer.from(source); // the upload's own bytes are never changed
+function rebuildTiff(source: Uint8Array): RebuiltTiff | undefined {
+  if (source.length < 8) return undefined;
+  const tiff = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   const littleEndian = startsWith(tiff, 'II');
   if (!littleEndian && !startsWith(tiff, 'MM')) return undefined;
   const read16 = (at: number) => (littleEndian ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
   const read32 = (at: number) => (littleEndian ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
-  const write16 = (value: number, at: number) => (littleEndian ? tiff.writeUInt16LE(value, at) : tiff.writeUInt16BE(value, at));
-  const write32 = (value: number, at: number) => (littleEndian ? tiff.writeUInt32LE(value, at) : tiff.writeUInt32BE(value, at));
   if (read16(2) !== 42) return undefined;
   const isIfd = (at: number) => at >= 8 && at + 2 <= tiff.length;
-  const neutralise = (entry: number) => {
-    write16(NEUTRAL_TAG, entry);
-    write16(TIFF_TYPE_UNDEFINED, entry + 2);
-    write32(0, entry + 4);
-    write32(0, entry + 8);
-  };
 
-  const ifd0 = read32(4);
-  if (!isIfd(ifd0)) return undefined;
-  const queued = [ifd0];
-  let orientation: number | undefined;
-  for (let q = 0; q < queued.length; q++) {
-    const ifd = queued[q]!;
-    const count = Math.min(read16(ifd), Math.floor((tiff.length - ifd - 2) / 12));
-    write16(count, ifd);
-    for (let i = 0; i < count; i++) {
-      const entry = ifd + 2 + 12 * i;
+  const readIfd = (at: number): TiffEntry[] => {
+    const entries: TiffEntry[] = [];
+    const seen = new Set<number>();
+    const count = Math.min(read16(at), Math.floor((tiff.length - at - 2) / 12));
+    for (let i = 0; i < count && entries.length < MAX_IFD_ENTRIES; i++) {
+      const entry = at + 2 + 12 * i;
       const tag = read16(entry);
       const type = read16(entry + 2);
-      const bytes = (TIFF_TYPE_SIZES[type] ?? 0) * read32(entry + 4);
-      if (!TIFF_TYPE_SIZES[type] || (bytes > 4 && read32(entry + 8) + bytes > tiff.length)) {
-        neutralise(entry);
-        continue;
-      }
-      if (ifd !== ifd0) continue;
-      if (tag === TAG_EXIF_IFD || tag === TAG_GPS_IFD) {
-        const target = read32(entry + 8);
-        const pointer = (type === TIFF_TYPE_LONG || type === TIFF_TYPE_IFD) && bytes === 4;
-        if (pointer && isIfd(target) && !queued.includes(target)) queued.push(target);
-        else neutralise(entry);
-      } else if (tag === TAG_ORIENTATION && type === 3 && bytes === 2) {
-        const value = read16(entry + 8);
-        if (value >= 1 && value <= 8) orientation = value;
-      }
+      const valueCount = read32(entry + 4);
+      const bytes = (TIFF_TYPE_SIZES[type] ?? 0) * valueCount;
+      if (!TIFF_TYPE_SIZES[type] || seen.has(tag) || BLOB_TAGS.has(tag)) continue;
+      const start = bytes <= 4 ? entry + 8 : read32(entry + 8);
+      if (start + Math.max(bytes, 4) > tiff.length) continue;
+      seen.add(tag);
+      entries.push({ tag, type, count: valueCount, value: tiff.subarray(start, start + Math.max(bytes, 4)) });
     }
+    return entries;
+  };
+  const pointer = (entry: TiffEntry | undefined): number | undefined => {
+    if (!entry || entry.count !== 1 || (entry.type !== TIFF_TYPE_LONG && entry.type !== TIFF_TYPE_IFD)) return undefined;
+    return littleEndian ? entry.value.readUInt32LE(0) : entry.value.readUInt32BE(0);
+  };
+
+  const ifd0At = read32(4);
+  if (!isIfd(ifd0At)) return undefined;
+  const isPointer = (e: TiffEntry) => e.tag === TAG_EXIF_IFD || e.tag === TAG_GPS_IFD || e.tag === TAG_INTEROP_IFD;
+  const ifd0All = readIfd(ifd0At);
+  const ifds: Array<{ tag?: number; entries: TiffEntry[] }> = [{ entries: ifd0All.filter((e) => !isPointer(e)) }];
+  const visited = [ifd0At];
+  for (const tag of [TAG_EXIF_IFD, TAG_GPS_IFD]) {
+    const at = pointer(ifd0All.find((e) => e.tag === tag));
+    if (at === undefined || !isIfd(at) || visited.includes(at)) continue;
+    visited.push(at);
+    ifds.push({ tag, entries: readIfd(at).filter((e) => !isPointer(e)) });
   }
-  return { tiff, littleEndian, ...(orientation !== undefined && { orientation }) };
+
+  const orientationEntry = ifd0All.find((e) => e.tag === TAG_ORIENTATION && e.type === TIFF_TYPE_SHORT && e.count === 1);
+  const orientationValue = orientationEntry && (littleEndian ? orientationEntry.value.readUInt16LE(0) : orientationEntry.value.readUInt16BE(0));
+  const orientation = orientationValue && orientationValue <= 8 ? orientationValue : undefined;
+
+  // Keep entries while the block fits one APP1 segment, IFD0's first.
+  const outOfLine = (e: TiffEntry) => (e.value.length > 4 ? e.value.length + (e.value.length % 2) : 0);
+  let used = 8 + ifds.length * (2 + 4) + 12 * (ifds.length - 1); // header, counts, next links, pointers
+  for (const ifd of ifds) {
+    ifd.entries = ifd.entries.filter((entry) => {
+      const cost = 12 + outOfLine(entry);
+      if (used + cost > MAX_TIFF_BYTES) return false;
+      used += cost;
+      return true;
+    });
+  }
+
+  const out = Buffer.alloc(used);
+  const write16 = (value: number, at: number) => (littleEndian ? out.writeUInt16LE(value, at) : out.writeUInt16BE(value, at));
+  const write32 = (value: number, at: number) => (littleEndian ? out.writeUInt32LE(value, at) : out.writeUInt32BE(value, at));
+  const field = (value: number) => {
+    const bytes = Buffer.alloc(4);
+    if (littleEndian) bytes.writeUInt32LE(value);
+    else bytes.writeUInt32BE(value);
+    return bytes;
+  };
+  // Offsets first, so IFD0 can point at the IFDs written after it.
+  const sizeOf = (entries: TiffEntry[]) => 2 + 12 * entries.length + 4 + entries.reduce((sum, e) => sum + outOfLine(e), 0);
+  const offsets: number[] = [];
+  let next = 8 + sizeOf(ifds[0]!.entries) + 12 * (ifds.length - 1);
+  for (const ifd of ifds.slice(1)) {
+    offsets.push(next);
+    next += sizeOf(ifd.entries);
+  }
+  const pointers = ifds.slice(1).map((ifd, i) => ({ tag: ifd.tag!, type: TIFF_TYPE_LONG, count: 1, value: field(offsets[i]!) }));
+
+  out.write(littleEndian ? 'II' : 'MM', 0, 'latin1');
+  write16(42, 2);
+  write32(8, 4);
+  let at = 8;
+  ifds.forEach((ifd, index) => {
+    const entries = (index === 0 ? [...ifd.entries, ...pointers] : ifd.entries).sort((a, b) => a.tag - b.tag);
+    write16(entries.length, at);
+    let data = at + 2 + 12 * entries.length + 4; // the next-IFD link stays 0
+    entries.forEach((entry, i) => {
+      const slot = at + 2 + 12 * i;
+      write16(entry.tag, slot);
+      write16(entry.type, slot + 2);
+      write32(entry.count, slot + 4);
+      if (entry.value.length <= 4) {
+        entry.value.copy(out, slot + 8);
+      } else {
+        write32(data, slot + 8);
+        entry.value.copy(out, data);
+        data += outOfLine(entry);
+      }
+    });
+    at = data;
+  });
+  return { tiff: out, littleEndian, ...(orientation !== undefined && { orientation }) };
 }
 
 /**
@@ -558,7 +627,7 @@ function jpegSegment(marker: number, parts: Uint8Array[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** A JPEG holding only the repaired metadata blocks: all exifr ever sees of an upload. */
+/** A JPEG holding only the rebuilt metadata blocks: all exifr ever sees of an upload. */
 function metadataCarrier(tiff: Buffer | undefined, iptc: Uint8Array | undefined): Buffer | undefined {
   const segments: Buffer[] = [];
   if (tiff) segments.push(jpegSegment(0xe1, [Buffer.from(EXIF_HEADER, 'latin1'), tiff]));
@@ -629,7 +698,7 @@ interface ExifrBlocks {
   longitude?: number;
 }
 
-async function runExifr(tiff: RepairedTiff | undefined, iptc: Uint8Array | undefined, maxString: number): Promise<ExifrBlocks> {
+async function runExifr(tiff: RebuiltTiff | undefined, iptc: Uint8Array | undefined, maxString: number): Promise<ExifrBlocks> {
   const blocks: ExifrBlocks = { ifd0: new Map(), exif: new Map(), gps: new Map(), iptc: new Map() };
   const carrier = metadataCarrier(tiff?.tiff, iptc);
   if (!carrier) return blocks;
@@ -909,8 +978,9 @@ function iptcEntries(block: Block): Array<[string, string | string[]]> {
 function animation(info: ImageHeaderInfo | undefined, fallback: Sources['animation'], maxItems: number): ImageMetadata['animation'] {
   const frames = info ? info.frames : fallback?.frames;
   if (typeof frames !== 'number' || !Number.isSafeInteger(frames) || frames < 2) return undefined;
-  const rawDelays = info ? info.delays : fallback?.delays;
-  const rawLoop = info ? info.loop : fallback?.loop;
+  // The container's own delays and loop (WebP) fill in what the caller's header info leaves out.
+  const rawDelays = info?.delays ?? fallback?.delays;
+  const rawLoop = info?.loop ?? fallback?.loop;
   const delays = Array.isArray(rawDelays)
     ? rawDelays.slice(0, Math.min(frames, maxItems)).filter((d) => Number.isSafeInteger(d) && d >= 0)
     : [];
@@ -991,12 +1061,12 @@ export async function extractMetadata(
     // Whatever was found before the damage stays in `sources`.
   }
 
-  let tiff: RepairedTiff | undefined;
+  let tiff: RebuiltTiff | undefined;
   let blocks: ExifrBlocks = { ifd0: new Map(), exif: new Map(), gps: new Map(), iptc: new Map() };
   let icc: ReturnType<typeof readIcc> = { fields: [] };
   let xmp: Array<[string, string | string[]]> = [];
   try {
-    tiff = sources.tiff && repairTiff(sources.tiff);
+    tiff = sources.tiff && rebuildTiff(sources.tiff);
     blocks = await runExifr(tiff, sources.iptc, maxString);
   } catch {
     // Broken EXIF or IPTC: the rest still counts.
