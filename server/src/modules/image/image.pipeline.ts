@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { extractMetadata, type ImageMetadata } from '../../imaging/metadata.js';
+import { DEFAULT_METADATA_LIMITS, extractMetadata, type ImageMetadata } from '../../imaging/metadata.js';
 import { processImage, type ImageLimits, type ProcessedImage } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
 import type { NewImageKey, SealedStore } from '../../storage/sealed-store.js';
@@ -28,13 +28,17 @@ export async function prepareImage(
 ): Promise<{ processed: ProcessedImage; metadata: ImageMetadata }> {
   // Decoding is the expensive part: bounded by the queue so a burst gets "busy" instead of exhausting memory.
   const processed = await (queue ? queue.run(() => processImage(bytes, limits)) : processImage(bytes, limits));
-  const metadata = await extractMetadata(bytes, processed.format, {
-    width: processed.width,
-    height: processed.height,
-    frames: processed.frames,
-  });
+  const metadata = await extractMetadata(
+    bytes,
+    processed.format,
+    { width: processed.width, height: processed.height, frames: processed.frames },
+    METADATA_LIMITS,
+  );
   return { processed, metadata };
 }
+
+/** Sealed and base64-encoded, 40 KiB of JSON stays under the 64 KiB of a MySQL TEXT column. */
+const METADATA_LIMITS = { ...DEFAULT_METADATA_LIMITS, maxTotalBytes: 40 * 1024 };
 
 /** Seals and writes every variant; on failure removes what it wrote and rethrows. */
 export async function sealAndStore(
