@@ -122,3 +122,23 @@ describe('formatWait', () => {
     expect(formatWait(seconds)).toBe(text);
   });
 });
+
+describe('rate limits and password rules', () => {
+  it('knows a lockout from a slow-down', () => {
+    const locked = fromGraphQLError({
+      message: 'Too many failed attempts: this is locked for 15 minutes. You can reset your password to get back in now.',
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 900, locked: true },
+    });
+    expect(locked.locked).toBe(true);
+    expect(locked.retryAfterSeconds).toBe(900);
+    const slow = fromGraphQLError({ message: 'Too many attempts. Try again in 8 seconds.', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 8, locked: false } });
+    expect(slow.locked).toBe(false);
+    expect(fromGraphQLError({ message: 'x', extensions: { code: 'NOT_FOUND', locked: true } }).locked).toBe(false);
+  });
+
+  it('carries the password rule a new password broke', () => {
+    const error = fromGraphQLError({ message: 'That password is one of the most common passwords.', extensions: { code: 'BAD_USER_INPUT', field: 'newPassword', rule: 'common' } });
+    expect(error.field).toBe('newPassword');
+    expect(error.rule).toBe('common');
+  });
+});

@@ -54,18 +54,31 @@ const KNOWN_CODES = new Set<string>(Object.keys(DEFAULT_MESSAGES));
 /** Longest server message shown as is; anything longer is not meant for people. */
 const MAX_MESSAGE_LENGTH = 500;
 
+export interface AppErrorOptions {
+  field?: string | undefined;
+  retryAfterSeconds?: number | undefined;
+  locked?: boolean;
+  rule?: string | undefined;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   /** The input the error is about (BAD_USER_INPUT), e.g. "password". */
   readonly field: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /** RATE_LIMITED: the account is locked out (not just slowed down); a password reset gets back in. */
+  readonly locked: boolean;
+  /** BAD_USER_INPUT on a new password: the policy rule it broke, e.g. "common". */
+  readonly rule: string | undefined;
 
-  constructor(code: ErrorCode, message?: string, options: { field?: string; retryAfterSeconds?: number } = {}) {
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
     super(message ?? DEFAULT_MESSAGES[code]);
     this.name = 'AppError';
     this.code = code;
     this.field = options.field;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.locked = options.locked ?? false;
+    this.rule = options.rule;
   }
 }
 
@@ -101,6 +114,7 @@ export function fromGraphQLError(error: GraphQLErrorLike): AppError {
   const extensions = isRecord(error.extensions) ? error.extensions : {};
   const rawCode = typeof extensions.code === 'string' ? extensions.code : '';
   const field = typeof extensions.field === 'string' ? extensions.field : undefined;
+  const rule = typeof extensions.rule === 'string' ? extensions.rule : undefined;
 
   if (REQUEST_SHAPE_CODES.has(rawCode)) {
     return new AppError('BAD_REQUEST', 'This page sent a request the server did not understand. Reload the page and try again.');
@@ -114,7 +128,8 @@ export function fromGraphQLError(error: GraphQLErrorLike): AppError {
   if (retryAfterSeconds !== undefined && !/\b(second|minute|hour)s?\b/i.test(message)) {
     message = `${message.replace(/\s*$/, '')} Try again in ${formatWait(retryAfterSeconds)}.`;
   }
-  return new AppError(code, message, { field, retryAfterSeconds });
+  const locked = code === 'RATE_LIMITED' && extensions.locked === true;
+  return new AppError(code, message, { field, retryAfterSeconds, locked, rule });
 }
 
 /** Picks the error worth showing from a list: the first one with a code we know. */

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatByteCount, formatBytes, formatDateTime, formatDimensions, formatMimeType, pluralize } from './format.ts';
+import {
+  formatByteCount,
+  formatBytes,
+  formatCountdown,
+  formatDateTime,
+  formatDimensions,
+  formatIp,
+  formatMimeType,
+  pluralize,
+  secondsUntil,
+} from './format.ts';
 
 describe('formatBytes', () => {
   it.each([
@@ -53,5 +63,35 @@ describe('other formatting', () => {
     expect(pluralize(0, 'photo')).toBe('0 photos');
     expect(pluralize(1, 'photo')).toBe('1 photo');
     expect(pluralize(1234, 'photo')).toBe('1,234 photos');
+  });
+});
+
+describe('formatCountdown', () => {
+  it.each([
+    [42, '0:42'],
+    [41.2, '0:42'],
+    [0, '0:00'],
+    [-5, '0:00'],
+    [60, '1:00'],
+    [900, '15:00'],
+    [3725, '1:02:05'],
+    [Number.NaN, '0:00'],
+  ])('%d s → %s', (seconds, text) => {
+    expect(formatCountdown(seconds)).toBe(text);
+  });
+
+  it('counts whole seconds left until a deadline', () => {
+    expect(secondsUntil(10_000, 0)).toBe(10);
+    expect(secondsUntil(10_000, 9_001)).toBe(1);
+    expect(secondsUntil(10_000, 10_000)).toBe(0);
+    expect(secondsUntil(10_000, 20_000)).toBe(0);
+  });
+});
+
+describe('formatIp', () => {
+  it('drops the IPv4-in-IPv6 prefix, keeps the rest', () => {
+    expect(formatIp('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(formatIp('2001:db8::1')).toBe('2001:db8::1');
+    expect(formatIp(null)).toBe('Unknown');
   });
 });

@@ -56,3 +56,28 @@ export function formatMimeType(mimeType: string): string {
 export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
   return `${new Intl.NumberFormat('en').format(count)} ${count === 1 ? singular : plural}`;
 }
+
+/**
+ * A wait as a clock: 42 → "0:42", 900 → "15:00", 3725 → "1:02:05". Partial seconds round up, so
+ * the clock never shows "0:00" while there is still time to wait.
+ */
+export function formatCountdown(seconds: number): string {
+  const total = Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : 0;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Whole seconds left until `deadline` (ms since the epoch), never negative. */
+export function secondsUntil(deadline: number, now: number): number {
+  return Math.max(0, Math.ceil((deadline - now) / 1000));
+}
+
+/** An address as people know it: IPv4 addresses the server saw over IPv6 ("::ffff:1.2.3.4") lose the prefix. */
+export function formatIp(ip: string | null | undefined): string {
+  if (!ip) return 'Unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return mapped ? mapped[1]! : ip;
+}

@@ -54,3 +54,69 @@ export interface LoginInput {
   username: string;
   password: string;
 }
+
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp';
+
+/** The gallery search. Every given condition must match; dates are ISO 8601 (DateTime). */
+export interface ImageFilter {
+  /** Part of the file name, any case. */
+  filename?: string;
+  /** Part of the camera make or model, any case. */
+  camera?: string;
+  format?: ImageFormat;
+  takenFrom?: string;
+  takenTo?: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  /** The session making the request: this browser. */
+  current: boolean;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to recognise it by. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+}
+
+export interface CreatedApiToken {
+  token: ApiToken;
+  /** Shown once, never stored by the client. */
+  secret: string;
+}
+
+export interface SecurityEvent {
+  id: string;
+  event: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  details: JsonValue | null;
+}
+
+export interface ChangePasswordInput {
+  currentPassword: string;
+  newPassword: string;
+  endOtherSessions: boolean;
+}
+
+export interface ResetPasswordInput {
+  token: string;
+  newPassword: string;
+}
+
+export interface CreateApiTokenInput {
+  name: string;
+  /** null: never expires. */
+  expiresInDays: number | null;
+}

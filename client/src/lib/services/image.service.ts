@@ -3,9 +3,13 @@ import { client } from '../graphql/client.ts';
 import { DeleteImageMutation } from '../graphql/documents.ts';
 import type { UploadedImage } from '../graphql/types.ts';
 import { sendUpload, type UploadCallbacks } from '../graphql/upload.ts';
+import { auth } from '../state/auth-manager.svelte.ts';
 import { toasts } from '../state/toast.svelte.ts';
 import { endSession, handleError } from './handle-error.ts';
 import type { Outcome } from './auth.service.ts';
+
+export const EMAIL_NOT_VERIFIED_UPLOAD_MESSAGE =
+  'Confirm your e-mail address to upload photos: open the link we sent you, or use “Send the link again” at the top of the page.';
 
 export async function deleteImage(image: { id: string; filename: string }): Promise<boolean> {
   const result = await client.mutation(DeleteImageMutation, { id: image.id }).toPromise();
@@ -27,6 +31,11 @@ export async function uploadImage(file: File, callbacks: UploadCallbacks = {}): 
   } catch (error) {
     const appError = toAppError(error);
     if (appError.code === 'UNAUTHENTICATED') endSession();
+    if (appError.code === 'EMAIL_NOT_VERIFIED') {
+      // Shows the banner with the "Send the link again" button, should this tab not know yet.
+      auth.setEmailVerified(false);
+      return { ok: false, error: new AppError('EMAIL_NOT_VERIFIED', EMAIL_NOT_VERIFIED_UPLOAD_MESSAGE) };
+    }
     return { ok: false, error: appError };
   }
 }

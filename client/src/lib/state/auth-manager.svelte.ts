@@ -37,6 +37,11 @@ class AuthManager {
     this.known = true;
   }
 
+  /** The server says this account's e-mail address is (or is not) confirmed. */
+  setEmailVerified(verified: boolean): void {
+    if (this.user && this.user.emailVerified !== verified) this.user = { ...this.user, emailVerified: verified };
+  }
+
   /** Logged out, or the server said the session is gone. */
   clear(): void {
     this.user = null;

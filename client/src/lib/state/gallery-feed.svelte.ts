@@ -1,17 +1,21 @@
 import { GALLERY_PAGE_SIZE } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { ImagesQuery } from '../graphql/documents.ts';
-import type { ImageSummary } from '../graphql/types.ts';
+import { ImagesQuery, SearchImagesQuery } from '../graphql/documents.ts';
+import type { ImageFilter, ImageSummary } from '../graphql/types.ts';
 import { appendUnique, prependUnique } from '../pagination.ts';
 import { handleError } from '../services/handle-error.ts';
 
 /** The gallery's pages of photos, newest first, fetched fresh from the server every time. */
 export class GalleryFeed {
   images = $state<ImageSummary[]>([]);
+  /** The search shown, or null for every photo. */
+  filter = $state.raw<ImageFilter | null>(null);
   totalCount = $state<number | null>(null);
   hasNextPage = $state(false);
   loading = $state(false);
+  /** Loading a first page while an older answer is still shown (e.g. a new search). */
+  refreshing = $state(false);
   error = $state<AppError | null>(null);
   #endCursor: string | null = null;
   /** Bumped by reload(), so an answer to an older request is ignored. */
@@ -20,6 +24,12 @@ export class GalleryFeed {
   /** True once the first page has arrived. */
   get loaded(): boolean {
     return this.totalCount !== null;
+  }
+
+  /** Shows the photos matching `filter` (null: all of them), from the first page. */
+  show(filter: ImageFilter | null): Promise<void> {
+    this.filter = filter;
+    return this.reload();
   }
 
   reload(): Promise<void> {
@@ -40,9 +50,12 @@ export class GalleryFeed {
     return this.loaded ? this.#fetch(this.#endCursor) : this.reload();
   }
 
-  /** Photos uploaded while the gallery is open go on top, without refetching what is shown. */
+  /**
+   * Photos uploaded while the gallery is open go on top, without refetching what is shown. Not
+   * during a search: whether a new photo matches is the server's call.
+   */
   addNewest(images: readonly ImageSummary[]): void {
-    if (!this.loaded) return;
+    if (!this.loaded || this.filter) return;
     const { items, added } = prependUnique(this.images, images);
     if (added === 0) return;
     this.images = items;
@@ -52,15 +65,19 @@ export class GalleryFeed {
   async #fetch(after: string | null): Promise<void> {
     const generation = this.#generation;
     this.loading = true;
+    this.refreshing = after === null && this.loaded;
     this.error = null;
-    const result = await client
-      .query(ImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
-      .toPromise();
+    const filter = this.filter;
+    const result = await (filter
+      ? client.query(SearchImagesQuery, { first: GALLERY_PAGE_SIZE, after, filter }, { requestPolicy: 'network-only' })
+      : client.query(ImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+    ).toPromise();
     if (generation !== this.#generation) return;
     this.loading = false;
+    this.refreshing = false;
     const page = result.data?.images;
     if (result.error || !page) {
-      this.error = handleError(result.error, { context: 'Could not load your photos' });
+      this.error = handleError(result.error, { context: filter ? 'Could not search your photos' : 'Could not load your photos' });
       return;
     }
     this.images = after ? appendUnique(this.images, page.nodes) : page.nodes;

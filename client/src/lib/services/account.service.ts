@@ -1,0 +1,117 @@
+import { AppError } from '../errors.ts';
+import { client } from '../graphql/client.ts';
+import {
+  ChangePasswordMutation,
+  CreateApiTokenMutation,
+  RequestPasswordResetMutation,
+  ResendVerificationEmailMutation,
+  ResetPasswordMutation,
+  RevokeApiTokenMutation,
+  RevokeOtherSessionsMutation,
+  RevokeSessionMutation,
+  VerifyEmailMutation,
+} from '../graphql/documents.ts';
+import type { ApiToken, ChangePasswordInput, CreateApiTokenInput, CreatedApiToken, ResetPasswordInput, User } from '../graphql/types.ts';
+import { pluralize } from '../format.ts';
+import { auth } from '../state/auth-manager.svelte.ts';
+import { toasts } from '../state/toast.svelte.ts';
+import type { Outcome } from './auth.service.ts';
+import { handleError } from './handle-error.ts';
+
+/** Account security: password, e-mail links, sessions and API tokens. Each call → toast → handled error. */
+
+const failed = (error: AppError): { ok: false; error: AppError } => ({ ok: false, error });
+
+export async function changePassword(input: ChangePasswordInput): Promise<Outcome<true>> {
+  const result = await client.mutation(ChangePasswordMutation, { input }).toPromise();
+  if (result.error || result.data?.changePassword !== true) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not change your password' }));
+  }
+  toasts.success(input.endOtherSessions ? 'Your password has been changed, and your other sessions were logged out.' : 'Your password has been changed.');
+  return { ok: true, value: true };
+}
+
+/** Always the same answer, whether or not the address has an account; only transport problems and rate limits fail. */
+export async function requestPasswordReset(email: string): Promise<Outcome<true>> {
+  const result = await client.mutation(RequestPasswordResetMutation, { email }).toPromise();
+  if (result.error || result.data?.requestPasswordReset !== true) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not send the link', sessionExpiry: false }));
+  }
+  return { ok: true, value: true };
+}
+
+/** The page says in place what went wrong (a used link is not a toast's job). */
+export async function resetPassword(input: ResetPasswordInput): Promise<Outcome<true>> {
+  const result = await client.mutation(ResetPasswordMutation, { input }).toPromise();
+  if (result.error || result.data?.resetPassword !== true) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { sessionExpiry: false, silent: true }));
+  }
+  // The server ended every session of the account, this browser's included.
+  auth.clear();
+  toasts.clear();
+  toasts.success('Your password has been reset. Log in with your new password.');
+  return { ok: true, value: true };
+}
+
+export async function verifyEmail(token: string): Promise<Outcome<User>> {
+  const result = await client.mutation(VerifyEmailMutation, { token }).toPromise();
+  const user = result.data?.verifyEmail;
+  if (result.error || !user) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { sessionExpiry: false, silent: true }));
+  }
+  // The link may be opened in a tab where the same person is logged in: the banner goes away.
+  if (auth.user?.id === user.id) auth.setEmailVerified(true);
+  return { ok: true, value: user };
+}
+
+export async function resendVerificationEmail(): Promise<boolean> {
+  const result = await client.mutation(ResendVerificationEmailMutation, {}).toPromise();
+  if (result.error || result.data?.resendVerificationEmail !== true) {
+    handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not send the link' });
+    return false;
+  }
+  const address = auth.user?.email;
+  toasts.success(address ? `We’ve sent a new link to ${address}. It works for 24 hours.` : 'We’ve sent a new link. It works for 24 hours.');
+  return true;
+}
+
+export async function revokeSession(session: { id: string }, device: string): Promise<boolean> {
+  const result = await client.mutation(RevokeSessionMutation, { id: session.id }).toPromise();
+  if (result.error || result.data?.revokeSession !== true) {
+    handleError(result.error ?? new AppError('UNKNOWN'), { context: `Could not log out ${device}` });
+    return false;
+  }
+  toasts.success(`Logged out ${device}.`);
+  return true;
+}
+
+export async function revokeOtherSessions(): Promise<number | null> {
+  const result = await client.mutation(RevokeOtherSessionsMutation, {}).toPromise();
+  const ended = result.data?.revokeOtherSessions;
+  if (result.error || typeof ended !== 'number') {
+    handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not log out your other sessions' });
+    return null;
+  }
+  toasts.success(ended === 0 ? 'There were no other sessions to log out.' : `Logged out ${pluralize(ended, 'other session')}.`);
+  return ended;
+}
+
+export async function createApiToken(input: CreateApiTokenInput): Promise<Outcome<CreatedApiToken>> {
+  const result = await client.mutation(CreateApiTokenMutation, { input }).toPromise();
+  const created = result.data?.createApiToken;
+  if (result.error || !created) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not create the token' }));
+  }
+  toasts.success(`Created the token “${created.token.name}”. Copy it now: it is shown only once.`);
+  return { ok: true, value: created };
+}
+
+export async function revokeApiToken(token: Pick<ApiToken, 'id' | 'name'>): Promise<boolean> {
+  const result = await client.mutation(RevokeApiTokenMutation, { id: token.id }).toPromise();
+  if (result.error || result.data?.revokeApiToken !== true) {
+    handleError(result.error ?? new AppError('UNKNOWN'), { context: `Could not revoke “${token.name}”` });
+    return false;
+  }
+  toasts.success(`Revoked “${token.name}”. It no longer works.`);
+  return true;
+}
