@@ -22,6 +22,7 @@ import { MailService } from './modules/mail/mail.service.js';
 import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
 import { ApiTokenService } from './modules/token/api-token.service.js';
 import { AccountResolver } from './modules/user/account.resolver.js';
+import { ConfigResolver, ServerConfigType } from './modules/config/config.resolver.js';
 import { AccountService } from './modules/user/account.service.js';
 import { ImageResolver } from './modules/image/image.resolver.js';
 import { imageRoutes } from './modules/image/image.routes.js';
@@ -58,6 +59,7 @@ export interface App {
 }
 
 const MAX_FILES_PER_REQUEST = 10;
+const MAX_QUERY_TOKENS = 2000;
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -95,16 +97,29 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     new Map<never, object>([
       [UserResolver as never, new UserResolver(auth)],
       [AccountResolver as never, new AccountResolver(accounts, sessions, apiTokens, audit)],
+      [
+        ConfigResolver as never,
+        new ConfigResolver(
+          Object.assign(new ServerConfigType(), {
+            maxUploadBytes: env.maxUploadBytes,
+            maxImagePixels: env.maxImagePixels,
+            passwordPolicy: env.passwordPolicy,
+            emailVerificationRequired: env.requireEmailVerification,
+          }),
+        ),
+      ],
       [ImageResolver as never, new ImageResolver(images)],
     ]),
   );
   // Depth, cost, aliases, directives and tokens bounded; field suggestions off unless introspection is on.
+  // The token limit is graphql-js's own parse option: armor's version throws from a plugin hook,
+  // which Apollo answers with a 500 — for every syntax error, not just long documents.
   const armor = new ApolloArmor({
     maxDepth: { n: 8 },
     costLimit: { maxCost: 5000 },
     maxAliases: { n: 15 },
     maxDirectives: { n: 10 },
-    maxTokens: { n: 2000 },
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: !env.introspection },
   }).protect();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -115,6 +130,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError(log),
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     // graphql-armor ships CJS typings of Apollo's plugin type; the runtime objects are the same.
     plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]), ApolloServerPluginLandingPageDisabled()],
   });

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
+import { ConfigResolver } from '../modules/config/config.resolver.js';
 import { ImageResolver } from '../modules/image/image.resolver.js';
 import { AccountResolver } from '../modules/user/account.resolver.js';
 import { UserResolver } from '../modules/user/user.resolver.js';
 
-export const resolverClasses = [UserResolver, AccountResolver, ImageResolver] as const;
+export const resolverClasses = [UserResolver, AccountResolver, ImageResolver, ConfigResolver] as const;
 type ResolverClass = (typeof resolverClasses)[number];
 
 /**
