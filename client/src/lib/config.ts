@@ -1,6 +1,9 @@
 /** Client-side limits and knobs. The server is authoritative; these only spare people a round trip. */
 
-/** Largest upload the server accepts by default (MAX_UPLOAD_BYTES), inclusive. */
+/**
+ * Largest upload the server accepts by default (MAX_UPLOAD_BYTES), inclusive. Only a fallback:
+ * the server's own limit comes from serverConfig (state/server-config.svelte.ts).
+ */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
 /** Formats the server accepts; it decides from the file's bytes, we only pre-check name and type. */

@@ -6,7 +6,9 @@ import {
   formatDateTime,
   formatDimensions,
   formatIp,
+  formatLimit,
   formatMimeType,
+  limitUnits,
   pluralize,
   secondsUntil,
 } from './format.ts';
@@ -36,6 +38,47 @@ describe('formatBytes', () => {
   it('refuses nonsense', () => {
     expect(formatBytes(-1)).toBe('—');
     expect(formatBytes(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatBytes in decimal units', () => {
+  it.each([
+    [999, '999 B'],
+    [1000, '1 kB'],
+    [1500, '1.5 kB'],
+    [1_000_000, '1 MB'],
+    [999_999, '1 MB'],
+    [1_048_576, '1 MB'],
+    [12_400_000, '12 MB'],
+    [2_500_000_000, '2.5 GB'],
+  ])('%d bytes → %s', (bytes, expected) => {
+    expect(formatBytes(bytes, 'decimal')).toBe(expected);
+  });
+});
+
+describe('formatLimit', () => {
+  it.each([
+    [5 * 1024 * 1024, '5 MiB', 'binary'],
+    [1.5 * 1024 * 1024, '1.5 MiB', 'binary'],
+    [512 * 1024, '512 KiB', 'binary'],
+    [1024 ** 3, '1 GiB', 'binary'],
+    [1_000_000, '1 MB', 'decimal'],
+    [2_500_000, '2.5 MB', 'decimal'],
+    [250_000, '250 kB', 'decimal'],
+    [1_234_567, '1.2 MiB (1,234,567 bytes)', 'binary'],
+  ])('%d bytes → %s', (bytes, expected, units) => {
+    expect(formatLimit(bytes)).toBe(expected);
+    expect(limitUnits(bytes)).toBe(units);
+  });
+
+  it('never rounds a limit up: 1,000,000 bytes is not "977 KiB"', () => {
+    expect(formatBytes(1_000_000)).toBe('977 KiB');
+    expect(formatLimit(1_000_000)).toBe('1 MB');
+  });
+
+  it('adds the exact count when asked', () => {
+    expect(formatLimit(5 * 1024 * 1024, true)).toBe('5 MiB (5,242,880 bytes)');
+    expect(formatLimit(1_234_567, true)).toBe('1.2 MiB (1,234,567 bytes)');
   });
 });
 

@@ -1,25 +1,61 @@
 /** Display formatting. Pure functions: the same input always reads the same way. */
 
-const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+/** Binary units (1 KiB = 1024 B), as limits are usually stated; decimal (1 kB = 1000 B) for limits set in round thousands. */
+export type ByteUnits = 'binary' | 'decimal';
+
+const BYTE_UNITS: Record<ByteUnits, { base: number; names: readonly string[] }> = {
+  binary: { base: 1024, names: ['KiB', 'MiB', 'GiB', 'TiB'] },
+  decimal: { base: 1000, names: ['kB', 'MB', 'GB', 'TB'] },
+};
 
 /**
- * Human-readable size in binary units, matching how limits are stated ("5 MiB"):
- * 0 → "0 B", 1536 → "1.5 KiB", 5 * 1024 * 1024 → "5 MiB", 12_400_000 → "12 MiB".
+ * Human-readable size, in binary units unless asked otherwise, matching how limits are stated ("5 MiB"):
+ * 0 → "0 B", 1536 → "1.5 KiB", 5 * 1024 * 1024 → "5 MiB", 12_400_000 → "12 MiB" (or "12 MB" in decimal units).
  */
-export function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number, units: ByteUnits = 'binary'): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  let value = bytes / 1024;
+  const { base, names } = BYTE_UNITS[units];
+  if (bytes < base) return `${Math.round(bytes)} B`;
+  let value = bytes / base;
   let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
+  while (value >= base && unit < names.length - 1) {
+    value /= base;
     unit += 1;
   }
   // One decimal below 10 ("4.8 MiB"), whole numbers above ("512 KiB"); never "5.0".
   const rounded = value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
   // Rounding can carry into the next unit: 1023.96 KiB is "1 MiB", not "1024 KiB".
-  if (rounded >= 1024 && unit < BYTE_UNITS.length - 1) return `1 ${BYTE_UNITS[unit + 1]}`;
-  return `${rounded} ${BYTE_UNITS[unit]}`;
+  if (rounded >= base && unit < names.length - 1) return `1 ${names[unit + 1]}`;
+  return `${rounded} ${names[unit]}`;
+}
+
+/** The limit in the largest unit that states it exactly, to one decimal: "5 MiB", "1.5 MiB", "1 MB"; null when none does. */
+function exactSize(bytes: number): { text: string; units: ByteUnits } | null {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) return null;
+  for (const units of ['binary', 'decimal'] as const) {
+    const { base, names } = BYTE_UNITS[units];
+    for (let unit = names.length - 1; unit >= 0; unit -= 1) {
+      const size = base ** (unit + 1);
+      // Tenths of the unit, in whole numbers: exact in floating point where a product would not be.
+      if (bytes >= size && Number.isInteger((bytes * 10) / size)) return { text: `${bytes / size} ${names[unit]}`, units };
+    }
+  }
+  return null;
+}
+
+/** The units a limit reads exactly in, so sizes compared with it can use the same ones. */
+export function limitUnits(bytes: number): ByteUnits {
+  return exactSize(bytes)?.units ?? 'binary';
+}
+
+/**
+ * A limit as people should read it: exact, never rounded up. 5 MiB → "5 MiB", 1,000,000 → "1 MB",
+ * 1,234,567 → "1.2 MiB (1,234,567 bytes)". `withCount` adds the exact count to a short form too.
+ */
+export function formatLimit(bytes: number, withCount = false): string {
+  const exact = exactSize(bytes);
+  if (exact && !withCount) return exact.text;
+  return `${exact?.text ?? formatBytes(bytes)} (${formatByteCount(bytes)})`;
 }
 
 /** Exact count for a tooltip or a detail line: 1234567 → "1,234,567 bytes". */

@@ -11,6 +11,7 @@ import type {
   RegisterInput,
   ResetPasswordInput,
   SecurityEvent,
+  ServerConfig,
   SessionInfo,
   User,
 } from './types.ts';
@@ -50,6 +51,17 @@ export const MeQuery = gql<{ me: User | null }, Record<string, never>>`
     }
   }
   ${UserFields}
+`;
+
+/** Public: asked before anyone logs in, for the upload limit and the password rules. */
+export const ServerConfigQuery = gql<{ serverConfig: ServerConfig }, Record<string, never>>`
+  query ServerConfig {
+    serverConfig {
+      maxUploadBytes
+      passwordPolicy
+      emailVerificationRequired
+    }
+  }
 `;
 
 const ImageConnectionFields = gql`

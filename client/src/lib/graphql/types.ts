@@ -10,6 +10,16 @@ export interface User {
   createdAt: string;
 }
 
+/** The server's public limits and policies, as it sends them (maxImagePixels is not selected: no pre-check uses it). */
+export interface ServerConfig {
+  /** Largest accepted upload in bytes, inclusive. */
+  maxUploadBytes: number;
+  /** "classic" or "nist". */
+  passwordPolicy: string;
+  /** Whether an account must confirm its e-mail address before uploading. */
+  emailVerificationRequired: boolean;
+}
+
 /** What a gallery tile needs. */
 export interface ImageSummary {
   id: string;

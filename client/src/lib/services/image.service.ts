@@ -4,6 +4,7 @@ import { DeleteImageMutation } from '../graphql/documents.ts';
 import type { UploadedImage } from '../graphql/types.ts';
 import { sendUpload, type UploadCallbacks } from '../graphql/upload.ts';
 import { auth } from '../state/auth-manager.svelte.ts';
+import { serverConfig } from '../state/server-config.svelte.ts';
 import { toasts } from '../state/toast.svelte.ts';
 import { endSession, handleError } from './handle-error.ts';
 import type { Outcome } from './auth.service.ts';
@@ -34,7 +35,10 @@ export async function uploadImage(file: File, callbacks: UploadCallbacks = {}): 
     if (appError.code === 'EMAIL_NOT_VERIFIED') {
       // Shows the banner with the "Send the link again" button, should this tab not know yet.
       auth.setEmailVerified(false);
-      return { ok: false, error: new AppError('EMAIL_NOT_VERIFIED', EMAIL_NOT_VERIFIED_UPLOAD_MESSAGE) };
+      // The hint points at that banner, which is there only where the server requires a confirmed address.
+      if (serverConfig.emailVerificationRequired) {
+        return { ok: false, error: new AppError('EMAIL_NOT_VERIFIED', EMAIL_NOT_VERIFIED_UPLOAD_MESSAGE) };
+      }
     }
     return { ok: false, error: appError };
   }

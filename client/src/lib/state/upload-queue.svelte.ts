@@ -3,6 +3,7 @@ import type { UploadedImage } from '../graphql/types.ts';
 import { pluralize } from '../format.ts';
 import { uploadImage } from '../services/image.service.ts';
 import { TaskPool } from '../task-pool.ts';
+import { serverConfig } from './server-config.svelte.ts';
 import { toasts } from './toast.svelte.ts';
 import { checkFile } from '../validation/file.ts';
 
@@ -60,7 +61,7 @@ class UploadQueue {
     const added: UploadItem[] = [];
     for (const file of files) {
       const item = new UploadItem(file);
-      const problem = checkFile(file);
+      const problem = checkFile(file, serverConfig.maxUploadBytes);
       if (problem) {
         item.status = 'rejected';
         item.message = problem.message;

@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkRegistration,
+  DEFAULT_PASSWORD_POLICY,
   emailProblem,
+  isPasswordPolicy,
   normalizeUsername,
-  PASSWORD_RULES,
-  passwordProblem,
-  passwordProblems,
+  passwordProblem as problemUnder,
+  passwordProblems as problemsUnder,
+  passwordRules,
+  passwordSummary,
   usernameProblem,
 } from './account.ts';
 
-describe('password rules', () => {
+describe('password rules, classic policy (the default)', () => {
+  const passwordProblem = (password: string) => problemUnder(password, 'classic');
+  const passwordProblems = (password: string) => problemsUnder(password, 'classic');
+
+  it('is the default until the server says otherwise', () => {
+    expect(DEFAULT_PASSWORD_POLICY).toBe('classic');
+  });
+
   it('accepts a password that meets every rule', () => {
     expect(passwordProblem('Correct-Horse-9-Battery')).toBeNull();
     expect(passwordProblems('Aa1!aaaaaaaa')).toEqual([]);
@@ -44,7 +54,54 @@ describe('password rules', () => {
 
   it('lists every broken rule in order', () => {
     expect(passwordProblems('abc').map((rule) => rule.id)).toEqual(['min', 'upper', 'digit', 'symbol']);
-    expect(PASSWORD_RULES.map((rule) => rule.id)).toEqual(['max', 'min', 'lower', 'upper', 'digit', 'symbol']);
+    expect(passwordRules('classic').map((rule) => rule.id)).toEqual(['max', 'min', 'lower', 'upper', 'digit', 'symbol']);
+  });
+
+  it('sums the rules up in one sentence', () => {
+    expect(passwordSummary('classic')).toBe('Use at least 12 characters with upper and lower case, a digit and a symbol.');
+  });
+});
+
+describe('password rules, nist policy', () => {
+  it('has only the length rules', () => {
+    expect(passwordRules('nist').map((rule) => rule.id)).toEqual(['max', 'min']);
+    expect(passwordRules('nist').map((rule) => rule.label)).toEqual(['At most 128 characters', 'At least 15 characters']);
+  });
+
+  it('takes 15 characters exactly and refuses 14, with no composition rules', () => {
+    expect(problemUnder('a'.repeat(14), 'nist')).toBe('Password must be at least 15 characters.');
+    expect(problemUnder('a'.repeat(15), 'nist')).toBeNull();
+    expect(problemUnder('correct horse battery staple', 'nist')).toBeNull();
+    expect(problemsUnder('', 'nist').map((rule) => rule.id)).toEqual(['min']);
+  });
+
+  it('takes 128 characters and refuses 129', () => {
+    expect(problemUnder('a'.repeat(128), 'nist')).toBeNull();
+    expect(problemUnder('a'.repeat(129), 'nist')).toBe('Password must be at most 128 characters.');
+  });
+
+  it('refuses what classic takes when it is too short, and takes what classic refuses when it is long', () => {
+    expect(problemUnder('Aa1!aaaaaaaa', 'classic')).toBeNull();
+    expect(problemUnder('Aa1!aaaaaaaa', 'nist')).toMatch(/at least 15/);
+    expect(problemUnder('alllowercasewords', 'classic')).toMatch(/upper-case/);
+    expect(problemUnder('alllowercasewords', 'nist')).toBeNull();
+  });
+
+  it('sums the rules up without composition rules', () => {
+    expect(passwordSummary('nist')).toBe('Use at least 15 characters. A few unrelated words make a good one.');
+  });
+});
+
+describe('password policy names', () => {
+  it.each([
+    ['classic', true],
+    ['nist', true],
+    ['NIST', false],
+    ['', false],
+    [null, false],
+    [undefined, false],
+  ])('%j → %s', (value, expected) => {
+    expect(isPasswordPolicy(value)).toBe(expected);
   });
 });
 
@@ -84,12 +141,19 @@ describe('e-mail addresses', () => {
 
 describe('checkRegistration', () => {
   it('normalizes and reports one problem per field', () => {
-    const { input, problems } = checkRegistration({ username: ' Alice ', email: ' alice@example.com ', password: 'weak' });
+    const { input, problems } = checkRegistration({ username: ' Alice ', email: ' alice@example.com ', password: 'weak' }, 'classic');
     expect(input).toEqual({ username: 'alice', email: 'alice@example.com', password: 'weak' });
     expect(problems).toEqual({ password: 'Password must be at least 12 characters.' });
   });
 
   it('returns no problems for good input', () => {
-    expect(checkRegistration({ username: 'alice', email: 'alice@example.com', password: 'Correct-Horse-9-Battery' }).problems).toEqual({});
+    expect(checkRegistration({ username: 'alice', email: 'alice@example.com', password: 'Correct-Horse-9-Battery' }, 'classic').problems).toEqual({});
+  });
+
+  it('checks the password under the given policy', () => {
+    const raw = { username: 'alice', email: 'alice@example.com', password: 'Short-Pass-1a' };
+    expect(checkRegistration(raw, 'classic').problems).toEqual({});
+    expect(checkRegistration(raw, 'nist').problems).toEqual({ password: 'Password must be at least 15 characters.' });
+    expect(checkRegistration({ ...raw, password: 'purple monkey dishwasher' }, 'nist').problems).toEqual({});
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Registration pre-checks, mirroring the server's rules so people learn about a problem as they
- * type. The server is authoritative and re-checks everything (it also refuses common passwords).
+ * type. The server is authoritative and re-checks everything (it also refuses common passwords
+ * and passwords containing the username or the e-mail's name).
  */
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;
-export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 export const EMAIL_MAX = 254;
 
@@ -37,6 +37,24 @@ export function emailProblem(email: string): string | null {
   return null;
 }
 
+/**
+ * The server's password policies (its PASSWORD_POLICY, told by serverConfig):
+ * - "classic": 12+ characters with upper case, lower case, a digit and a symbol;
+ * - "nist" (NIST SP 800-63B): 15+ characters, no composition rules.
+ */
+export type PasswordPolicy = 'classic' | 'nist';
+
+export const PASSWORD_POLICIES: readonly PasswordPolicy[] = ['classic', 'nist'];
+
+/** The server's default, and ours until it says otherwise. */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = 'classic';
+
+export const PASSWORD_MIN: Record<PasswordPolicy, number> = { classic: 12, nist: 15 };
+
+export function isPasswordPolicy(value: unknown): value is PasswordPolicy {
+  return (PASSWORD_POLICIES as readonly unknown[]).includes(value);
+}
+
 export interface PasswordRule {
   id: 'min' | 'max' | 'lower' | 'upper' | 'digit' | 'symbol';
   /** What the rule asks for, as a checklist line. */
@@ -46,20 +64,21 @@ export interface PasswordRule {
   test(password: string): boolean;
 }
 
-/** In the order people are told about them: length first, then the character classes. */
-export const PASSWORD_RULES: readonly PasswordRule[] = [
-  {
-    id: 'max',
-    label: `At most ${PASSWORD_MAX} characters`,
-    problem: `Password must be at most ${PASSWORD_MAX} characters.`,
-    test: (p) => p.length <= PASSWORD_MAX,
-  },
-  {
-    id: 'min',
-    label: `At least ${PASSWORD_MIN} characters`,
-    problem: `Password must be at least ${PASSWORD_MIN} characters.`,
-    test: (p) => p.length >= PASSWORD_MIN,
-  },
+const MAX_RULE: PasswordRule = {
+  id: 'max',
+  label: `At most ${PASSWORD_MAX} characters`,
+  problem: `Password must be at most ${PASSWORD_MAX} characters.`,
+  test: (p) => p.length <= PASSWORD_MAX,
+};
+
+const minRule = (min: number): PasswordRule => ({
+  id: 'min',
+  label: `At least ${min} characters`,
+  problem: `Password must be at least ${min} characters.`,
+  test: (p) => p.length >= min,
+});
+
+const COMPOSITION_RULES: readonly PasswordRule[] = [
   { id: 'lower', label: 'A lower-case letter', problem: 'Password must contain a lower-case letter (a–z).', test: (p) => /[a-z]/.test(p) },
   { id: 'upper', label: 'An upper-case letter', problem: 'Password must contain an upper-case letter (A–Z).', test: (p) => /[A-Z]/.test(p) },
   { id: 'digit', label: 'A digit', problem: 'Password must contain a digit (0–9).', test: (p) => /[0-9]/.test(p) },
@@ -71,14 +90,32 @@ export const PASSWORD_RULES: readonly PasswordRule[] = [
   },
 ];
 
+/** Per policy, in the order people are told about them: length first, then the character classes. */
+const RULES: Record<PasswordPolicy, readonly PasswordRule[]> = {
+  classic: [MAX_RULE, minRule(PASSWORD_MIN.classic), ...COMPOSITION_RULES],
+  nist: [MAX_RULE, minRule(PASSWORD_MIN.nist)],
+};
+
+/** The rules a new password must meet under the server's policy. */
+export function passwordRules(policy: PasswordPolicy): readonly PasswordRule[] {
+  return RULES[policy];
+}
+
+/** The rules in one sentence, said before anything is typed. */
+export function passwordSummary(policy: PasswordPolicy): string {
+  return policy === 'nist'
+    ? `Use at least ${PASSWORD_MIN.nist} characters. A few unrelated words make a good one.`
+    : `Use at least ${PASSWORD_MIN.classic} characters with upper and lower case, a digit and a symbol.`;
+}
+
 /** Every rule the password breaks, in order. */
-export function passwordProblems(password: string): PasswordRule[] {
-  return PASSWORD_RULES.filter((rule) => !rule.test(password));
+export function passwordProblems(password: string, policy: PasswordPolicy): PasswordRule[] {
+  return passwordRules(policy).filter((rule) => !rule.test(password));
 }
 
 /** The first rule the password breaks, as a sentence, or null when it passes them all. */
-export function passwordProblem(password: string): string | null {
-  return passwordProblems(password)[0]?.problem ?? null;
+export function passwordProblem(password: string, policy: PasswordPolicy): string | null {
+  return passwordProblems(password, policy)[0]?.problem ?? null;
 }
 
 export interface RegistrationInput {
@@ -90,14 +127,14 @@ export interface RegistrationInput {
 export type RegistrationProblems = Partial<Record<keyof RegistrationInput, string>>;
 
 /** Normalizes the input and reports the first problem per field; an empty object means "send it". */
-export function checkRegistration(raw: RegistrationInput): { input: RegistrationInput; problems: RegistrationProblems } {
+export function checkRegistration(raw: RegistrationInput, policy: PasswordPolicy): { input: RegistrationInput; problems: RegistrationProblems } {
   const input = { username: normalizeUsername(raw.username), email: normalizeEmail(raw.email), password: raw.password };
   const problems: RegistrationProblems = {};
   const username = usernameProblem(input.username);
   if (username) problems.username = username;
   const email = emailProblem(input.email);
   if (email) problems.email = email;
-  const password = passwordProblem(input.password);
+  const password = passwordProblem(input.password, policy);
   if (password) problems.password = password;
   return { input, problems };
 }

@@ -41,6 +41,27 @@ describe('upload pre-checks', () => {
     expect(checkFile(file('huge.png', 'image/png', 12 * 1024 * 1024))?.message).toBe('Too large (12 MiB). The limit is 5 MiB.');
   });
 
+  it('follows the server\'s limit, stated in the units it reads exactly in', () => {
+    const limit = 1_000_000;
+    expect(checkFile(file('ok.jpg', 'image/jpeg', limit), limit)).toBeNull();
+    expect(checkFile(file('big.jpg', 'image/jpeg', 2_000_000), limit)?.message).toBe('Too large (2 MB). The limit is 1 MB.');
+    expect(checkFile(file('big.jpg', 'image/jpeg', 1_500_000), limit)?.message).toBe('Too large (1.5 MB). The limit is 1 MB.');
+    // 5 MiB is fine by the default limit, not by this one.
+    expect(checkFile(file('big.jpg', 'image/jpeg', 5 * 1024 * 1024), limit)?.code).toBe('FILE_TOO_LARGE');
+    expect(checkFile(file('big.jpg', 'image/jpeg', limit + 1), limit)?.message).toBe(
+      'Too large (1,000,001 bytes). The limit is 1 MB (1,000,000 bytes).',
+    );
+  });
+
+  it('states an odd limit with its exact count', () => {
+    expect(checkFile(file('big.png', 'image/png', 3 * 1024 * 1024), 1_234_567)?.message).toBe(
+      'Too large (3 MiB). The limit is 1.2 MiB (1,234,567 bytes).',
+    );
+    expect(checkFile(file('big.png', 'image/png', 1_234_568), 1_234_567)?.message).toBe(
+      'Too large (1,234,568 bytes). The limit is 1.2 MiB (1,234,567 bytes).',
+    );
+  });
+
   it('refuses empty files', () => {
     expect(checkFile(file('empty.png', 'image/png', 0))?.code).toBe('EMPTY');
   });

@@ -1,5 +1,5 @@
 import { ACCEPTED_EXTENSIONS, ACCEPTED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../config.ts';
-import { formatByteCount, formatBytes } from '../format.ts';
+import { formatByteCount, formatBytes, formatLimit, limitUnits } from '../format.ts';
 
 /**
  * Upload pre-checks: spare people a round trip for files the server will certainly refuse.
@@ -38,19 +38,24 @@ export function looksLikeAcceptedImage(file: FileLike): boolean {
   return typeOk || extOk;
 }
 
-/** The first reason not to send this file, or null to send it. */
+/**
+ * The first reason not to send this file, or null to send it. `maxBytes` is the server's limit
+ * (serverConfig.maxUploadBytes); the built-in default stands in until the server has said.
+ */
 export function checkFile(file: FileLike, maxBytes = MAX_UPLOAD_BYTES): FileProblem | null {
   if (!looksLikeAcceptedImage(file)) {
     return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Not a supported image. Use JPEG, PNG, GIF or WebP.' };
   }
   if (file.size === 0) return { code: 'EMPTY', message: 'This file is empty.' };
   if (file.size > maxBytes) {
-    let size = formatBytes(file.size);
-    let limit = formatBytes(maxBytes);
+    // The size in the units the limit is stated in: "2 MB" against "1 MB", not "1.9 MiB".
+    const units = limitUnits(maxBytes);
+    let size = formatBytes(file.size, units);
+    let limit = formatLimit(maxBytes);
     // Just over the limit both round to "5 MiB"; then the exact counts say what is wrong.
-    if (size === limit) {
+    if (size === formatBytes(maxBytes, units)) {
       size = formatByteCount(file.size);
-      limit = `${limit} (${formatByteCount(maxBytes)})`;
+      limit = formatLimit(maxBytes, true);
     }
     return { code: 'FILE_TOO_LARGE', message: `Too large (${size}). The limit is ${limit}.` };
   }

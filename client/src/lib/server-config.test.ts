@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_UPLOAD_BYTES } from './config.ts';
+import { DEFAULT_SERVER_SETTINGS, serverSettingsFrom } from './server-config.ts';
+
+describe('server settings', () => {
+  it('default to what the client assumed before it could ask', () => {
+    expect(DEFAULT_SERVER_SETTINGS).toEqual({ maxUploadBytes: MAX_UPLOAD_BYTES, passwordPolicy: 'classic', emailVerificationRequired: true });
+    expect(serverSettingsFrom(null)).toEqual(DEFAULT_SERVER_SETTINGS);
+    expect(serverSettingsFrom(undefined)).toEqual(DEFAULT_SERVER_SETTINGS);
+  });
+
+  it('take the server\'s answer', () => {
+    expect(serverSettingsFrom({ maxUploadBytes: 1_000_000, passwordPolicy: 'nist', emailVerificationRequired: false })).toEqual({
+      maxUploadBytes: 1_000_000,
+      passwordPolicy: 'nist',
+      emailVerificationRequired: false,
+    });
+  });
+
+  it('keep the default of any field missing or not understood', () => {
+    expect(serverSettingsFrom({ maxUploadBytes: 0, passwordPolicy: 'strict' })).toEqual(DEFAULT_SERVER_SETTINGS);
+    expect(serverSettingsFrom({ maxUploadBytes: -5, passwordPolicy: 'NIST', emailVerificationRequired: false })).toEqual({
+      ...DEFAULT_SERVER_SETTINGS,
+      emailVerificationRequired: false,
+    });
+    expect(serverSettingsFrom({ maxUploadBytes: 1.5 }).maxUploadBytes).toBe(MAX_UPLOAD_BYTES);
+  });
+});

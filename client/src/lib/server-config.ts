@@ -1,0 +1,34 @@
+import { MAX_UPLOAD_BYTES } from './config.ts';
+import type { ServerConfig } from './graphql/types.ts';
+import { DEFAULT_PASSWORD_POLICY, isPasswordPolicy, type PasswordPolicy } from './validation/account.ts';
+
+/** What the client takes from the server's serverConfig, checked: the limits and policies its pre-checks follow. */
+export interface ServerSettings {
+  maxUploadBytes: number;
+  passwordPolicy: PasswordPolicy;
+  emailVerificationRequired: boolean;
+}
+
+/**
+ * Until the server has answered, or when it cannot be asked: the server's defaults, and what this
+ * client assumed before it could ask (a verification banner for an unconfirmed address).
+ */
+export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
+  maxUploadBytes: MAX_UPLOAD_BYTES,
+  passwordPolicy: DEFAULT_PASSWORD_POLICY,
+  emailVerificationRequired: true,
+});
+
+/** The server's answer, field by field; anything missing or not understood keeps its default. */
+export function serverSettingsFrom(config: Partial<ServerConfig> | null | undefined): ServerSettings {
+  const { maxUploadBytes, passwordPolicy, emailVerificationRequired } = config ?? {};
+  return {
+    maxUploadBytes:
+      typeof maxUploadBytes === 'number' && Number.isSafeInteger(maxUploadBytes) && maxUploadBytes > 0
+        ? maxUploadBytes
+        : DEFAULT_SERVER_SETTINGS.maxUploadBytes,
+    passwordPolicy: isPasswordPolicy(passwordPolicy) ? passwordPolicy : DEFAULT_SERVER_SETTINGS.passwordPolicy,
+    emailVerificationRequired:
+      typeof emailVerificationRequired === 'boolean' ? emailVerificationRequired : DEFAULT_SERVER_SETTINGS.emailVerificationRequired,
+  };
+}
