@@ -47,9 +47,12 @@ describe('password rules, classic policy (the default)', () => {
     expect(passwordProblem(base + 'a'.repeat(125))).toBe('Password must be at most 128 characters.');
   });
 
-  it('counts spaces and non-ASCII letters as symbols, like the server', () => {
+  it('judges characters by Unicode class, like the server: a space is a symbol, é is a letter', () => {
     expect(passwordProblem('Correct horse 9')).toBeNull();
-    expect(passwordProblem('Correctéhorse9')).toBeNull();
+    expect(passwordProblems('Correctéhorse9')[0]?.id).toBe('symbol');
+    expect(passwordProblems('ÉCOLE-ÉTÉ-2026')[0]?.id).toBe('lower');
+    // Length counts characters, not UTF-16 units.
+    expect(passwordProblems('Aa1!📷📷📷📷📷📷📷')[0]?.id).toBe('min');
   });
 
   it('lists every broken rule in order', () => {

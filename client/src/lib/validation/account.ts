@@ -68,25 +68,25 @@ const MAX_RULE: PasswordRule = {
   id: 'max',
   label: `At most ${PASSWORD_MAX} characters`,
   problem: `Password must be at most ${PASSWORD_MAX} characters.`,
-  test: (p) => p.length <= PASSWORD_MAX,
+  test: (p) => Array.from(p).length <= PASSWORD_MAX,
 };
 
 const minRule = (min: number): PasswordRule => ({
   id: 'min',
   label: `At least ${min} characters`,
   problem: `Password must be at least ${min} characters.`,
-  test: (p) => p.length >= min,
+  test: (p) => Array.from(p).length >= min,
 });
 
 const COMPOSITION_RULES: readonly PasswordRule[] = [
-  { id: 'lower', label: 'A lower-case letter', problem: 'Password must contain a lower-case letter (a–z).', test: (p) => /[a-z]/.test(p) },
-  { id: 'upper', label: 'An upper-case letter', problem: 'Password must contain an upper-case letter (A–Z).', test: (p) => /[A-Z]/.test(p) },
-  { id: 'digit', label: 'A digit', problem: 'Password must contain a digit (0–9).', test: (p) => /[0-9]/.test(p) },
+  { id: 'lower', label: 'A lower-case letter', problem: 'Password must contain a lower-case letter (a–z).', test: (p) => /\p{Ll}/u.test(p) },
+  { id: 'upper', label: 'An upper-case letter', problem: 'Password must contain an upper-case letter (A–Z).', test: (p) => /\p{Lu}/u.test(p) },
+  { id: 'digit', label: 'A digit', problem: 'Password must contain a digit (0–9).', test: (p) => /\p{Nd}/u.test(p) },
   {
     id: 'symbol',
     label: 'A symbol, such as ! ? # or -',
     problem: 'Password must contain a symbol, such as ! ? # or -.',
-    test: (p) => /[^A-Za-z0-9]/.test(p),
+    test: (p) => /[^\p{L}\p{Nd}]/u.test(p),
   },
 ];
 
