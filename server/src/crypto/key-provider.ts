@@ -7,8 +7,9 @@ const CHECK_INTERVAL_MS = 5_000;
 
 /**
  * The master keys a running server uses. When keys live in a file, a rotation run by
- * `npm run keys:rotate` changes that file; the server notices (by mtime, at most every few
- * seconds, or at once when it meets a key id it doesn't know) and reloads, so it keeps serving.
+ * `npm run keys:rotate` changes that file; the server notices (by mtime: before wrapping each new
+ * image key, otherwise at most every few seconds, or at once when it meets a key id it doesn't
+ * know) and reloads, so it keeps serving.
  */
 export class KeyProvider {
   private loaded: LoadedKeys;
@@ -40,6 +41,15 @@ export class KeyProvider {
   /** The ring, reloaded first if the key file changed since the last look. */
   async ring(): Promise<KeyRing> {
     if (this.loaded.file && Date.now() - this.checkedAt > CHECK_INTERVAL_MS) await this.refresh();
+    return this.loaded.ring;
+  }
+
+  /**
+   * The ring to wrap a new data key with, after a look at the key file (one stat): right after a
+   * rotation new images must go under the new key, not under one that may be dropped next.
+   */
+  async currentRing(): Promise<KeyRing> {
+    await this.refresh();
     return this.loaded.ring;
   }
 

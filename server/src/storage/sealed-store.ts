@@ -29,7 +29,7 @@ export class SealedStore {
 
   async newImageKey(imageId: string, ownerId: string): Promise<NewImageKey> {
     const dek = generateDataKey();
-    const { wrapped, keyId } = (await this.keys.ring()).wrapKey(dek, { imageId, userId: ownerId });
+    const { wrapped, keyId } = (await this.keys.currentRing()).wrapKey(dek, { imageId, userId: ownerId });
     return { dek, wrappedKey: wrapped, keyId };
   }
 

@@ -40,6 +40,15 @@ export async function prepareImage(
 /** Sealed and base64-encoded, 40 KiB of JSON stays under the 64 KiB of a MySQL TEXT column. */
 const METADATA_LIMITS = { ...DEFAULT_METADATA_LIMITS, maxTotalBytes: 40 * 1024 };
 
+/**
+ * The capture time to search by. EXIF times without an offset are camera wall-clock time: they
+ * are compared as written (read as UTC, like the filter's dates), never in the server's zone.
+ */
+function captureTime(iso: string): number | null {
+  const time = Date.parse(/(?:Z|[+-]\d{2}:\d{2})$/.test(iso) ? iso : `${iso}Z`);
+  return Number.isNaN(time) ? null : time;
+}
+
 /** Seals and writes every variant; on failure removes what it wrote and rethrows. */
 export async function sealAndStore(
   store: SealedStore,
@@ -52,7 +61,7 @@ export async function sealAndStore(
   const search: SearchDoc = {
     n: filename.toLowerCase(),
     c: [metadata.camera?.make, metadata.camera?.model].filter(Boolean).join(' ').toLowerCase(),
-    t: metadata.capturedAt ? Date.parse(metadata.capturedAt) || null : null,
+    t: metadata.capturedAt ? captureTime(metadata.capturedAt) : null,
   };
   try {
     await store.put(storageId, 'original', imageId, key.dek, bytes);
