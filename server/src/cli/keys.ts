@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { loadEnv, type Env } from '../config/env.js';
-import { addKeyToFile, loadKeyRing, removeKeyFromFile, type KeySource } from '../crypto/key-file.js';
+import { addKeyToFile, defaultKeyFile, loadKeyRing, removeKeyFromFile, type KeySource } from '../crypto/key-file.js';
 import type { KeyRing } from '../crypto/keyring.js';
 import { openDatabase, type Orm } from '../db/orm.js';
 import { Image } from '../modules/image/image.entity.js';
@@ -18,6 +19,10 @@ import { Image } from '../modules/image/image.entity.js';
 const BATCH = 200;
 
 function keySource(env: Env): KeySource {
+  // The tool must never invent a key: a missing default file means a wrong DATA_DIR, not a first start.
+  if (!env.masterKey && !env.masterKeyFile && !existsSync(defaultKeyFile(env.dataDir))) {
+    throw new Error(`No key file at ${defaultKeyFile(env.dataDir)}. Is DATA_DIR (${env.dataDir}) the server's?`);
+  }
   return {
     masterKey: env.masterKey,
     masterKeyFile: env.masterKeyFile,

@@ -101,7 +101,7 @@ const integrityFailure = () =>
 function validateFilter(filter: ImageFilterInput): void {
   if ((filter.filename?.length ?? 0) > 200) throw badInput('The file name filter is too long.', 'filename');
   if ((filter.camera?.length ?? 0) > 200) throw badInput('The camera filter is too long.', 'camera');
-  if (filter.format && !FORMATS.has(filter.format.toLowerCase())) {
+  if (filter.format && !FORMATS.has(filter.format.trim().toLowerCase())) {
     throw badInput('Format must be one of jpeg, png, gif or webp.', 'format');
   }
   if (filter.takenFrom && filter.takenTo && filter.takenFrom > filter.takenTo) {
