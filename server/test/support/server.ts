@@ -42,7 +42,23 @@ export async function startTestServer(kind: DbKind, extra: Record<string, string
     ...(mysqlDb ? { DATABASE_URL: mysqlDb.url } : {}),
     ...extra,
   };
+  return serveApp(vars, async () => {
+    await mysqlDb?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * The real app on a real port over an existing DATA_DIR and database, as a server started
+ * again on them would find them (`vars` as for spawnServer). close() leaves the data.
+ */
+export function startTestServerOn(vars: Record<string, string>): Promise<TestServer> {
+  return serveApp({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...vars }, async () => {});
+}
+
+async function serveApp(vars: Record<string, string>, cleanup: () => Promise<void>): Promise<TestServer> {
   const env = loadEnv(vars);
+  const dataDir = env.dataDir;
   const orm = await openDatabase(env);
   const blobs = new BlobStore(path.join(dataDir, 'blobs'));
   await blobs.init();
@@ -71,8 +87,7 @@ export async function startTestServer(kind: DbKind, extra: Record<string, string
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.stop();
       await orm.close(true);
-      await mysqlDb?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      await cleanup();
     },
   };
 }

@@ -17,6 +17,8 @@ export interface RateRule {
 }
 
 const MINUTE = 60_000;
+/** The key column's length: keys are cut to it when stored and when looked up alike. */
+const MAX_KEY = 191;
 
 export const DEFAULT_RULES = {
   /** Failed logins per account: 5 free, then 2, 4, 8, 16, 32 s, then a 15-minute lockout. */
@@ -65,11 +67,14 @@ export class RateLimitService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async state(em: EntityManager, key: string, rule: RateRule): Promise<RateState> {
+  /** The key's state from its events in the window, leaving out the event `exceptId` (a reservation's own). */
+  async state(em: EntityManager, key: string, rule: RateRule, exceptId?: string): Promise<RateState> {
+    key = key.slice(0, MAX_KEY);
     const since = new Date(this.now() - rule.windowMs);
+    const where = exceptId ? { key, at: { $gt: since }, id: { $ne: exceptId } } : { key, at: { $gt: since } };
     const [count, newest] = await Promise.all([
-      em.count(RateEvent, { key, at: { $gt: since } }),
-      em.findOne(RateEvent, { key, at: { $gt: since } }, { orderBy: { at: 'desc' }, fields: ['at'] }),
+      em.count(RateEvent, where),
+      em.findOne(RateEvent, where, { orderBy: { at: 'desc' }, fields: ['at'] }),
     ]);
     if (count < rule.free || !newest) return { count, retryAfterSeconds: 0, locked: false };
     const locked = count >= rule.lockAfter;
@@ -78,23 +83,35 @@ export class RateLimitService {
     return { count, retryAfterSeconds: Math.max(0, Math.ceil(remaining / 1000)), locked: locked && remaining > 0 };
   }
 
-  /** Throws RATE_LIMITED when any of the keys must wait. */
-  async assertAllowed(em: EntityManager, checks: Array<[string, RateRule]>): Promise<void> {
-    const states = await Promise.all(checks.map(([key, rule]) => this.state(em, key, rule)));
-    const worst = states.reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a));
-    if (worst.retryAfterSeconds > 0) throw rateLimited(worst.retryAfterSeconds, worst.locked);
-  }
-
-  async hit(em: EntityManager, ...keys: string[]): Promise<void> {
+  /**
+   * Counts an attempt before it is made, then checks the keys without it. Checking first and
+   * counting after would let parallel requests all pass the check before any is counted; this
+   * way each sees the others' reservations, so no more get through than the rules allow (some
+   * parallel ones may be refused early: the error is on the safe side). Throws RATE_LIMITED,
+   * withdrawing the reservation, when any key must wait. Otherwise the reservation stays counted
+   * unless `release()` withdraws it, for an attempt that turned out not to count (a good password).
+   */
+  async reserve(em: EntityManager, checks: Array<[string, RateRule]>): Promise<{ release(): Promise<void> }> {
     const at = new Date(this.now());
+    const ids = checks.map(() => randomUUID());
     const fork = em.fork();
-    for (const key of keys) fork.create(RateEvent, { id: randomUUID(), key: key.slice(0, 191), at });
+    checks.forEach(([key], i) => fork.create(RateEvent, { id: ids[i]!, key: key.slice(0, MAX_KEY), at }));
     await fork.flush();
     if (++this.hits % 500 === 0) await this.purge(em);
+    const release = async () => {
+      await em.nativeDelete(RateEvent, { id: { $in: ids } });
+    };
+    const states = await Promise.all(checks.map(([key, rule], i) => this.state(em, key, rule, ids[i])));
+    const worst = states.reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a));
+    if (worst.retryAfterSeconds > 0) {
+      await release();
+      throw rateLimited(worst.retryAfterSeconds, worst.locked);
+    }
+    return { release };
   }
 
   async clear(em: EntityManager, key: string): Promise<void> {
-    await em.nativeDelete(RateEvent, { key });
+    await em.nativeDelete(RateEvent, { key: key.slice(0, MAX_KEY) });
   }
 
   /** Drops events older than any window. */

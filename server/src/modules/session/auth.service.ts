@@ -38,9 +38,8 @@ export class AuthService {
   }
 
   async register(ctx: GraphQLContext, input: RegisterData): Promise<User> {
-    const key = `register:ip:${ctx.req.ip}`;
-    await this.limits.assertAllowed(ctx.em, [[key, this.limits.rules.register]]);
-    await this.limits.hit(ctx.em, key);
+    // Every attempt counts, good or bad; reserved first so parallel requests can't overrun the limit.
+    await this.limits.reserve(ctx.em, [[`register:ip:${ctx.req.ip}`, this.limits.rules.register]]);
     const { user, existing } = await this.users.register(ctx.em, input);
     // A taken e-mail address gets the same answer as a new one; its owner is told by mail instead.
     const mail = existing ? this.accounts.sendAlreadyRegistered(existing) : this.accounts.sendVerification(ctx.em, user);
@@ -61,8 +60,11 @@ export class AuthService {
     const known = await ctx.em.findOne(User, login.includes('@') ? { email: login } : { username: login });
     const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
     const ipKey = `login:ip:${ctx.req.ip}`;
+    // The attempt is counted as a failure before the password is checked, so parallel requests
+    // can't all pass the limit check at once; a good password withdraws it.
+    let attempt: { release(): Promise<void> };
     try {
-      await this.limits.assertAllowed(ctx.em, [
+      attempt = await this.limits.reserve(ctx.em, [
         [accountKey, this.limits.rules.loginAccount],
         [ipKey, this.limits.rules.loginIp],
       ]);
@@ -74,7 +76,6 @@ export class AuthService {
     try {
       user = await this.users.verifyCredentials(ctx.em, input.username, input.password);
     } catch (error) {
-      await this.limits.hit(ctx.em, accountKey, ipKey);
       await this.audit.record(ctx.em, origin, 'login.failure', known?.id ?? null);
       const state = await this.limits.state(ctx.em, accountKey, this.limits.rules.loginAccount);
       if (state.count === this.limits.rules.loginAccount.lockAfter) {
@@ -82,6 +83,7 @@ export class AuthService {
       }
       throw error;
     }
+    await attempt.release();
     await this.limits.clear(ctx.em, accountKey);
     const { token } = await this.sessions.create(ctx.em, user, { userAgent: origin.userAgent, ip: origin.ip });
     this.setCookie(ctx.res, token);

@@ -9,7 +9,7 @@ import type { MailService } from '../mail/mail.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import type { SessionService, Viewer } from '../session/session.service.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
-import { checkPassword, type PasswordPolicyName } from './password-policy.js';
+import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
 import { User } from './user.entity.js';
 import { ARGON2_OPTIONS, normalizeEmail } from './user.service.js';
 
@@ -61,9 +61,7 @@ export class AccountService {
   async resendVerification(em: EntityManager, viewer: Viewer | null): Promise<boolean> {
     const { user } = requireViewer(viewer);
     if (user.emailVerified) return true;
-    const key = `verify:acct:${user.id}`;
-    await this.limits.assertAllowed(em, [[key, this.limits.rules.verifyResend]]);
-    await this.limits.hit(em, key);
+    await this.limits.reserve(em, [[`verify:acct:${user.id}`, this.limits.rules.verifyResend]]);
     await this.sendVerification(em, user);
     return true;
   }
@@ -80,14 +78,17 @@ export class AccountService {
   /** Always answers the same way, whether or not the address belongs to an account. */
   async requestPasswordReset(em: EntityManager, origin: AuditOrigin, email: string): Promise<boolean> {
     const address = normalizeEmail(email).slice(0, 254);
-    await this.limits.assertAllowed(em, [[`reset:ip:${origin.ip}`, this.limits.rules.resetIp]]);
-    await this.limits.hit(em, `reset:ip:${origin.ip}`);
+    await this.limits.reserve(em, [[`reset:ip:${origin.ip}`, this.limits.rules.resetIp]]);
     const user = await em.findOne(User, { email: address });
     if (!user) return true;
-    const accountKey = `reset:acct:${user.id}`;
-    const state = await this.limits.state(em, accountKey, this.limits.rules.resetAccount);
-    if (state.retryAfterSeconds > 0) return true; // quietly: a different answer would reveal the account
-    await this.limits.hit(em, accountKey);
+    try {
+      // Reserved before mailing, so parallel requests can't send more mails than the limit.
+      await this.limits.reserve(em, [[`reset:acct:${user.id}`, this.limits.rules.resetAccount]]);
+    } catch (error) {
+      // Quietly: a different answer would reveal the account.
+      if (error instanceof AppError && error.code === 'RATE_LIMITED') return true;
+      throw error;
+    }
     const token = await this.issue(em, user, 'reset');
     await this.audit.record(em, origin, 'password.reset.request', user.id);
     await this.mail.send({
@@ -103,6 +104,9 @@ export class AccountService {
 
   /** Sets a new password from a reset link; every session and API token of the account ends. */
   async resetPassword(em: EntityManager, origin: AuditOrigin, token: string, newPassword: string): Promise<boolean> {
+    // The new password is checked before the link is used up: a refused password must not burn it.
+    const pending = await this.findLive(em, token, 'reset');
+    this.assertAcceptable(pending.user.getEntity(), newPassword);
     const row = await this.consume(em, token, 'reset', { commit: false });
     const user = row.user.getEntity();
     await this.setPassword(em, user, newPassword);
@@ -122,14 +126,12 @@ export class AccountService {
     input: { currentPassword: string; newPassword: string; endOtherSessions?: boolean | null },
   ): Promise<boolean> {
     const { user, session } = requireViewer(viewer);
-    const key = `login:acct:${user.id}`;
-    await this.limits.assertAllowed(em, [[key, this.limits.rules.loginAccount]]);
+    // Guessing the current password counts like failed logins; counted before checking (see login).
+    const attempt = await this.limits.reserve(em, [[`login:acct:${user.id}`, this.limits.rules.loginAccount]]);
     const ok =
-      input.currentPassword.length <= 128 && (await argon2.verify(user.passwordHash, input.currentPassword).catch(() => false));
-    if (!ok) {
-      await this.limits.hit(em, key);
-      throw new AppError('BAD_USER_INPUT', 'Your current password is not correct.', { field: 'currentPassword' });
-    }
+      !isTooLongPassword(input.currentPassword) && (await argon2.verify(user.passwordHash, input.currentPassword).catch(() => false));
+    if (!ok) throw new AppError('BAD_USER_INPUT', 'Your current password is not correct.', { field: 'currentPassword' });
+    await attempt.release();
     await this.setPassword(em, user, input.newPassword);
     await em.flush();
     let ended = 0;
@@ -138,9 +140,13 @@ export class AccountService {
     return true;
   }
 
-  private async setPassword(em: EntityManager, user: User, password: string): Promise<void> {
+  private assertAcceptable(user: User, password: string): void {
     const problem = checkPassword(password, this.options.policy, { username: user.username, email: user.email });
     if (problem) throw badInput(problem.message, 'newPassword', { rule: problem.rule });
+  }
+
+  private async setPassword(em: EntityManager, user: User, password: string): Promise<void> {
+    this.assertAcceptable(user, password);
     user.passwordHash = await argon2.hash(password, ARGON2_OPTIONS);
   }
 
@@ -159,6 +165,18 @@ export class AccountService {
       usedAt: null,
     });
     return token;
+  }
+
+  /** The unused, unexpired link token, without using it up. */
+  private async findLive(em: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
+    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw invalidLink();
+    const row = await em.findOne(
+      EmailToken,
+      { tokenHash: hash(token), purpose, usedAt: null, expiresAt: { $gt: new Date() } },
+      { populate: ['user'] },
+    );
+    if (!row) throw invalidLink();
+    return row;
   }
 
   /** Marks a link token used, atomically, so it works exactly once. */

@@ -23,6 +23,14 @@ function commonPasswords(): Set<string> {
   return common;
 }
 
+/**
+ * Over the limit in characters (code points), as checkPassword counts them. The UTF-16 length
+ * test first keeps huge inputs from being scanned; a character is at most two UTF-16 units.
+ */
+export function isTooLongPassword(password: string): boolean {
+  return password.length > 2 * PASSWORD_MAX || Array.from(password).length > PASSWORD_MAX;
+}
+
 export function commonPasswordCount(): number {
   return commonPasswords().size;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import * as argon2 from 'argon2';
 import { AppError, badInput } from '../../errors.js';
-import { checkPassword, PASSWORD_MAX, type PasswordPolicyName } from './password-policy.js';
+import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
 import { User } from './user.entity.js';
 
 /** OWASP's minimum for argon2id (m=19 MiB, t=2, p=1); raise, never lower. */
@@ -77,7 +77,7 @@ export class UserService {
   /** Checks credentials; one generic error for "no such user" and "wrong password". */
   async verifyCredentials(em: EntityManager, login: string, password: string): Promise<User> {
     const invalid = new AppError('UNAUTHENTICATED', 'Wrong username, e-mail or password.');
-    if (password.length > PASSWORD_MAX || login.length > 254) throw invalid;
+    if (isTooLongPassword(password) || login.length > 254) throw invalid;
     const key = login.trim().toLowerCase();
     const user = await em.findOne(User, key.includes('@') ? { email: key } : { username: key });
     const hash = user?.passwordHash ?? (await this.getDummyHash());

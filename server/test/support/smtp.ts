@@ -1,0 +1,101 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+/** One mail as the SMTP server received it: envelope recipients, parsed headers and text. */
+export interface ReceivedMail {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  parsed: ParsedMail;
+}
+
+export interface TestSmtp {
+  /** smtp://127.0.0.1:<port>, for the app's SMTP_URL. */
+  url: string;
+  /** Every mail received so far, oldest first. */
+  mails: ReceivedMail[];
+  /** Mails received so far for one address. */
+  mailsTo(address: string): ReceivedMail[];
+  /**
+   * The next mail to `address` not yet taken by an earlier call (optionally one whose subject
+   * matches), waiting for it to arrive.
+   */
+  waitForMail(address: string, options?: { subject?: RegExp; timeoutMs?: number }): Promise<ReceivedMail>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real SMTP server on 127.0.0.1 (random port, no TLS, no auth needed) that parses what it
+ * receives with mailparser. A mail is recorded before the server accepts the DATA command, so
+ * once the app's request that sent it has answered, the mail is here.
+ */
+export async function startSmtp(): Promise<TestSmtp> {
+  const mails: ReceivedMail[] = [];
+  const taken = new Set<ReceivedMail>();
+  const waiters = new Set<() => void>();
+
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          mails.push({
+            to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            parsed,
+          });
+          for (const wake of waiters) wake();
+          callback();
+        })
+        .catch((error: Error) => callback(error));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.server.address() as AddressInfo;
+
+  const mailsTo = (address: string) => mails.filter((m) => m.to.includes(address.toLowerCase()));
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    mailsTo,
+    waitForMail(address, { subject, timeoutMs = 5000 } = {}) {
+      const find = () => mailsTo(address).find((m) => !taken.has(m) && (!subject || subject.test(m.subject)));
+      return new Promise<ReceivedMail>((resolve, reject) => {
+        const check = () => {
+          const mail = find();
+          if (!mail) return false;
+          taken.add(mail);
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(mail);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no mail to ${address}${subject ? ` matching ${subject}` : ''} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The token of a `…/<page>#token=…` link in a mail's text. */
+export function linkToken(mail: ReceivedMail | string, page: 'verify-email' | 'reset-password'): string {
+  const text = typeof mail === 'string' ? mail : mail.text;
+  const match = new RegExp(`https?://\\S+/${page}#token=([A-Za-z0-9_-]+)`).exec(text);
+  if (!match) throw new Error(`no ${page} link in:\n${text}`);
+  return match[1]!;
+}
