@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Image } from './image.entity.js';
 
 /** What a search can match on; decrypted only in memory. */
@@ -33,7 +34,9 @@ interface CachedIndex {
 }
 
 const CACHE_USERS = 64;
-const CACHE_TTL_MS = 30_000;
+// Every use re-checks the row count and newest upload, which catches other processes' uploads
+// and deletes; the age limit is only a backstop.
+const CACHE_TTL_MS = 5 * 60_000;
 
 export function isEmptyFilter(filter: ImageFilterInput | null | undefined): boolean {
   return !filter || Object.values(filter).every((v) => v === null || v === undefined || v === '');
@@ -84,6 +87,10 @@ export class SearchIndexCache {
     return entries;
   }
 
+  isCached(userId: string): boolean {
+    return this.cache.has(userId);
+  }
+
   invalidate(userId: string): void {
     this.cache.delete(userId);
   }
@@ -95,11 +102,24 @@ export class SearchIndexCache {
   }
 }
 
-/** Rows needed to open a user's search documents. */
-export function searchRows(em: EntityManager, userId: string) {
-  return em.find(
-    Image,
-    { owner: userId },
-    { fields: ['id', 'createdAt', 'mimeType', 'searchSealed', 'wrappedKey', 'keyId'], orderBy: { createdAt: 'desc', id: 'desc' } },
-  );
+export interface SearchRow {
+  id: string;
+  createdAt: Date;
+  mimeType: string;
+  searchSealed: string;
+  wrappedKey: string;
+  keyId: string;
+}
+
+/**
+ * Rows needed to open a user's search documents, as plain objects: hydrating thousands of
+ * entities costs more than opening their documents.
+ */
+export function searchRows(em: EntityManager, userId: string): Promise<SearchRow[]> {
+  return (em as SqlEntityManager)
+    .createQueryBuilder(Image)
+    .select(['id', 'createdAt', 'mimeType', 'searchSealed', 'wrappedKey', 'keyId'])
+    .where({ owner: userId })
+    .orderBy({ createdAt: 'desc', id: 'desc' })
+    .execute<SearchRow[]>('all', true);
 }

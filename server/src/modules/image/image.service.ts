@@ -167,6 +167,10 @@ export class ImageService {
     ]);
     const page = rows.slice(0, first);
     const last = page.at(-1);
+    // Someone opening their gallery may search next: open their search index in the background.
+    if (!cursor && !this.search.isCached(user.id)) {
+      void this.search.entries(em.fork(), user.id).catch((error: unknown) => origin.log.warn({ err: error }, 'search index warm-up failed'));
+    }
     return {
       nodes: await Promise.all(page.map((image) => this.present(em, image, origin, { lenient: true }))),
       totalCount,
