@@ -58,9 +58,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
     force.unref();
+    // Requests in flight finish; keep-alive connections close as soon as they go idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     server.close(async () => {
+      clearInterval(sweep);
       await stop();
       await orm.close();
       log.info('stopped');
