@@ -128,6 +128,8 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     allowBatchedHttpRequests: false,
     introspection: env.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown; Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
     formatError: formatGraphQLError(log),
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },

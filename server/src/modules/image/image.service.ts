@@ -83,7 +83,8 @@ export async function readUpload(file: FileUpload, maxBytes: number): Promise<Bu
     if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size);
+  // The multipart parser hands over the file as one buffer: no 5 MB copy for the GC to collect.
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 export function tooLarge(maxBytes: number): AppError {
