@@ -87,7 +87,8 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     displayMaxEdge: 2560,
     thumbnailMaxEdge: 512,
   };
-  const images = new ImageService(new SealedStore(blobs, keys), new WorkQueue(), audit, {
+  const queue = new WorkQueue();
+  const images = new ImageService(new SealedStore(blobs, keys), queue, audit, {
     maxUploadBytes: env.maxUploadBytes,
     limits: imageLimits,
     requireVerifiedEmail: env.requireEmailVerification,
@@ -193,7 +194,15 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
       res.set({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'", 'Cache-Control': 'no-store' });
       next();
     },
-    graphqlMultipart({ maxFileBytes: env.maxUploadBytes, maxFiles: MAX_FILES_PER_REQUEST, maxFieldBytes: 100_000 }, log),
+    graphqlMultipart(
+      {
+        maxFileBytes: env.maxUploadBytes,
+        maxFiles: MAX_FILES_PER_REQUEST,
+        maxFieldBytes: 100_000,
+        maxActive: queue.concurrency + queue.maxQueued,
+      },
+      log,
+    ),
     express.json({ limit: '100kb' }),
     withContext,
     expressMiddleware(apollo, {

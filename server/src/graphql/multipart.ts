@@ -20,9 +20,14 @@ export interface MultipartLimits {
   maxFiles: number;
   /** Largest `operations` or `map` field. */
   maxFieldBytes: number;
+  /**
+   * Multipart requests in progress at once (reading, queued or processing). Past it a new one is
+   * refused with SERVER_BUSY before its body is read, so a burst can't buffer every body first.
+   */
+  maxActive: number;
 }
 
-type ErrorCode = 'BAD_REQUEST' | 'FILE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE';
+type ErrorCode = 'BAD_REQUEST' | 'FILE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE' | 'SERVER_BUSY';
 
 class MultipartError extends Error {
   constructor(
@@ -76,16 +81,17 @@ function parseJsonField(name: string, value: string): Record<string, unknown> {
   return parsed;
 }
 
-function sendError(res: Response, error: MultipartError): void {
+function sendError(res: Response, error: MultipartError, extensions: Record<string, unknown> = {}): void {
   if (res.headersSent) return;
   res.status(error.status).set('Connection', 'close').json({
-    errors: [{ message: error.message, extensions: { code: error.code } }],
+    errors: [{ message: error.message, extensions: { code: error.code, ...extensions } }],
   });
 }
 
 export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestHandler {
   // Two JSON fields, every file, and generous room for part headers and boundaries.
   const maxBodyBytes = limits.maxFiles * (limits.maxFileBytes + 16 * 1024) + 2 * limits.maxFieldBytes + 64 * 1024;
+  let active = 0;
 
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST' || !req.is('multipart/form-data')) return next();
@@ -102,6 +108,16 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
         ),
       );
     }
+    if (active >= limits.maxActive) {
+      res.set('Retry-After', '2');
+      return sendError(
+        res,
+        new MultipartError(503, 'SERVER_BUSY', 'The server is busy processing other images. Please retry in a few seconds.'),
+        { retryAfterSeconds: 2 },
+      );
+    }
+    active++;
+    res.once('close', () => active--);
     const declared = Number(req.get('content-length') ?? 0);
     if (declared > maxBodyBytes) {
       return sendError(res, new MultipartError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
