@@ -2,23 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsUnavailable, launchBrowser } from '../support/browser.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CLIENT_BUILD = fileURLToPath(new URL('../../../client/build/index.html', import.meta.url));
-
-function missingPrerequisite(): string | null {
-  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`;
-  if (!existsSync(CLIENT_BUILD)) return 'the web client is not built (run `npm run build`)';
-  return null;
-}
-
-const missing = missingPrerequisite();
-if (missing && process.env.CI === 'true') throw new Error(`Browser tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`[lockframe tests] SKIPPING the browser account journey: ${missing}.`);
+const missing = browserTestsUnavailable('the browser account journey');
 
 const USERNAME = 'account_user';
 const EMAIL = 'account@example.com';
@@ -77,19 +66,7 @@ describe.skipIf(missing !== null)('browser account journey (Chromium)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-e2e-account-'));
     server = await spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.setDefaultTimeout(10_000);
+    ({ browser, page } = await launchBrowser(10_000));
   });
 
   afterAll(async () => {

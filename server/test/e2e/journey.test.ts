@@ -1,25 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fixtures from '../fixtures/images.js';
+import { browserTestsUnavailable, launchBrowser } from '../support/browser.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CLIENT_BUILD = fileURLToPath(new URL('../../../client/build/index.html', import.meta.url));
-
-function missingPrerequisite(): string | null {
-  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`;
-  if (!existsSync(CLIENT_BUILD)) return 'the web client is not built (run `npm run build`)';
-  return null;
-}
-
-const missing = missingPrerequisite();
-if (missing && process.env.CI === 'true') throw new Error(`Browser tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`[lockframe tests] SKIPPING the browser journey: ${missing}.`);
+const missing = browserTestsUnavailable('the browser journey');
 
 describe.skipIf(missing !== null)('browser journey (Chromium)', () => {
   let server: ServerProcess;
@@ -31,19 +19,7 @@ describe.skipIf(missing !== null)('browser journey (Chromium)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-e2e-'));
     server = await spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.setDefaultTimeout(15_000);
+    ({ browser, page } = await launchBrowser(15_000));
     for (const [name, data] of [
       ['sunrise.jpg', await fixtures.jpeg({ width: 900, height: 600 })],
       ['harbour.png', await fixtures.png()],
