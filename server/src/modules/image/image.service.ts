@@ -325,7 +325,9 @@ export class ImageService {
   private async openSearchIndex(em: EntityManager, userId: string): Promise<SearchEntry[]> {
     const rows = await searchRows(em, userId);
     const entries: SearchEntry[] = [];
-    for (const row of rows) {
+    for (const [i, row] of rows.entries()) {
+      // Opening thousands of documents is CPU work: let other requests in between batches.
+      if (i % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
       try {
         const dek = await this.store.openImageKey({ id: row.id, ownerId: userId, wrappedKey: row.wrappedKey, keyId: row.keyId });
         const doc = JSON.parse(this.store.openField(dek, row.id, 'search', row.searchSealed)) as SearchDoc;
