@@ -119,6 +119,7 @@ async function drop(env: Env, orm: Orm, keyId: string | undefined): Promise<void
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   const env = loadEnv();
+  keySource(env); // fails before the database is touched when DATA_DIR is wrong
   const orm = await openDatabase(env);
   try {
     if (command === 'status') await status(env, orm);
