@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/env.js';
-import { buildOrmConfig } from '../mikro-orm.config.js';
+import { buildOrmConfig } from './orm-config.js';
 
 // The driver is chosen at run time, so the app sees the driver-agnostic type.
 export type Orm = MikroORM;
