@@ -46,6 +46,8 @@ export interface ProcessedImage {
   width: number;
   height: number;
   frames: number;
+  /** For animations: frame delays in ms (bounded) and the loop count (0 = forever), from the header. */
+  animation?: { delays?: number[]; loop?: number };
   display: ImageVariant;
   thumbnail: ImageVariant;
 }
@@ -297,6 +299,14 @@ export async function processImage(input: Buffer, limits: ImageLimits): Promise<
     width: sideways ? frameHeight : frameWidth,
     height: sideways ? frameWidth : frameHeight,
     frames,
+    ...(frames > 1
+      ? {
+          animation: {
+            ...(Array.isArray(header.delay) ? { delays: header.delay.slice(0, 1000) } : {}),
+            ...(typeof header.loop === 'number' ? { loop: header.loop } : {}),
+          },
+        }
+      : {}),
     display,
     thumbnail,
   };

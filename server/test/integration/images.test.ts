@@ -60,6 +60,12 @@ describe.each(databases)('images on %s', (kind) => {
     expect(image.mimeType).toBe(mimeType);
   });
 
+  it('reports an animation\'s frames, delays and loop in the metadata', async () => {
+    const image = await alice.client.uploadOk(await fixtures.gifAnimated(3), 'loop.gif');
+    const res = await alice.client.gql(IMAGE, { id: image.id });
+    expect(res.data!.image.metadata.animation).toEqual({ frames: 3, loop: 0, delays: [100, 100, 100] });
+  });
+
   it('sanitizes the display filename', async () => {
     const image = await alice.client.uploadOk(await fixtures.png(), '../../etc/\u202Egpj.exe\u2066  photo.png');
     expect(image.filename).toBe('gpj.exe photo.png');

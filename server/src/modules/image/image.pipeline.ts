@@ -31,7 +31,13 @@ export async function prepareImage(
   const metadata = await extractMetadata(
     bytes,
     processed.format,
-    { width: processed.width, height: processed.height, frames: processed.frames },
+    {
+      width: processed.width,
+      height: processed.height,
+      frames: processed.frames,
+      delays: processed.animation?.delays,
+      loop: processed.animation?.loop,
+    },
     METADATA_LIMITS,
   );
   return { processed, metadata };
