@@ -37,7 +37,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
   /** Watches the password check (where argon2 runs), passing every call through. */
   let verify: MockInstance;
   /** How many times a login name reached the password check. */
-  const passwordChecks = (login: string) => verify.mock.calls.filter((call) => call[1] === login).length;
+  const passwordChecks = (username: string) => verify.mock.calls.filter(([user]) => user?.username === username).length;
   /** A fresh user, and a counter of password checks for their name from now on (not the factory's login). */
   async function victim() {
     const u = await newUser(server.url);

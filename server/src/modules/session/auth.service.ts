@@ -7,7 +7,7 @@ import { requireViewer } from '../image/image.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import { looksLikeApiToken, type ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from '../user/account.service.js';
-import { User } from '../user/user.entity.js';
+import type { User } from '../user/user.entity.js';
 import type { RegisterData, UserService } from '../user/user.service.js';
 import type { SessionService, Viewer } from './session.service.js';
 
@@ -57,7 +57,7 @@ export class AuthService {
   async login(ctx: GraphQLContext, input: { username: string; password: string }): Promise<{ user: User; token: string }> {
     const origin = originOf(ctx);
     const login = input.username.trim().toLowerCase().slice(0, 254);
-    const known = await ctx.em.findOne(User, login.includes('@') ? { email: login } : { username: login });
+    const known = await this.users.findByLogin(ctx.em, login);
     const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
     const ipKey = `login:ip:${ctx.req.ip}`;
     // The attempt is counted as a failure before the password is checked, so parallel requests
@@ -74,7 +74,7 @@ export class AuthService {
     }
     let user: User;
     try {
-      user = await this.users.verifyCredentials(ctx.em, input.username, input.password);
+      user = await this.users.verifyCredentials(known, input.password);
     } catch (error) {
       await this.audit.record(ctx.em, origin, 'login.failure', known?.id ?? null);
       const state = await this.limits.state(ctx.em, accountKey, this.limits.rules.loginAccount);

@@ -74,12 +74,20 @@ export class UserService {
     return { user, existing: null };
   }
 
-  /** Checks credentials; one generic error for "no such user" and "wrong password". */
-  async verifyCredentials(em: EntityManager, login: string, password: string): Promise<User> {
-    const invalid = new AppError('UNAUTHENTICATED', 'Wrong username, e-mail or password.');
-    if (isTooLongPassword(password) || login.length > 254) throw invalid;
+  /** The account a login name (username or e-mail, any case) belongs to, or null. */
+  findByLogin(em: EntityManager, login: string): Promise<User | null> {
     const key = login.trim().toLowerCase();
-    const user = await em.findOne(User, key.includes('@') ? { email: key } : { username: key });
+    if (key.length > 254) return Promise.resolve(null);
+    return em.findOne(User, key.includes('@') ? { email: key } : { username: key });
+  }
+
+  /**
+   * Checks a password against the account found by findByLogin; one generic error for "no such
+   * user" and "wrong password", and argon2 runs either way so the timing matches.
+   */
+  async verifyCredentials(user: User | null, password: string): Promise<User> {
+    const invalid = new AppError('UNAUTHENTICATED', 'Wrong username, e-mail or password.');
+    if (isTooLongPassword(password)) throw invalid;
     const hash = user?.passwordHash ?? (await this.getDummyHash());
     let ok = false;
     try {
@@ -90,6 +98,7 @@ export class UserService {
     if (!user || !ok) throw invalid;
     return user;
   }
+
 
   private getDummyHash(): Promise<string> {
     this.dummyHash ??= argon2.hash(randomUUID(), ARGON2_OPTIONS);
