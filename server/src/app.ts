@@ -167,17 +167,8 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
   const withContext = async (req: Request, _res: Response, next: NextFunction) => {
     const em = orm.em.fork();
     const requestId = String(req.id);
-    req.lockframe = {
-      em,
-      viewer: await auth.authenticate(em, req, () => ({
-        ip: req.ip,
-        userAgent: req.get('user-agent'),
-        requestId,
-        log: req.log,
-      })),
-      requestId,
-      log: req.log,
-    };
+    const origin = { ip: req.ip, userAgent: req.get('user-agent'), requestId, log: req.log };
+    req.lockframe = { em, viewer: await auth.authenticate(em, req, origin), requestId, log: req.log, origin };
     next();
   };
   const contextOf = (req: Request): RequestContext => {

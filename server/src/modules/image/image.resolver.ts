@@ -2,7 +2,6 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
-import { originOf } from '../session/auth.service.js';
 import type { ImageService } from './image.service.js';
 import { ImageConnectionType, ImageFilterInput, ImageType, mapImage, mapImagePage } from './image.types.js';
 
@@ -17,12 +16,12 @@ export class ImageResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('filter', () => ImageFilterInput, { nullable: true }) filter?: ImageFilterInput | null,
   ): Promise<ImageConnectionType> {
-    return mapImagePage(await this.imageService.list(ctx.em, ctx.viewer, originOf(ctx), { first: first ?? 24, after, filter }));
+    return mapImagePage(await this.imageService.list(ctx.em, ctx.viewer, ctx.origin, { first: first ?? 24, after, filter }));
   }
 
   @Query(() => ImageType, { nullable: true, description: 'Null when missing or not yours.' })
   async image(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<ImageType | null> {
-    const image = await this.imageService.find(ctx.em, ctx.viewer, id, originOf(ctx));
+    const image = await this.imageService.find(ctx.em, ctx.viewer, id, ctx.origin);
     return image ? mapImage(image) : null;
   }
 
@@ -31,12 +30,12 @@ export class ImageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
   ): Promise<ImageType> {
-    return mapImage(await this.imageService.upload(ctx.em, ctx.viewer, file, originOf(ctx)));
+    return mapImage(await this.imageService.upload(ctx.em, ctx.viewer, file, ctx.origin));
   }
 
   @Mutation(() => Boolean, { description: 'An error when missing or not yours.' })
   async deleteImage(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    await this.imageService.delete(ctx.em, ctx.viewer, id, originOf(ctx));
+    await this.imageService.delete(ctx.em, ctx.viewer, id, ctx.origin);
     return true;
   }
 }

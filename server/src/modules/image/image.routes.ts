@@ -43,8 +43,7 @@ export function imageRoutes(images: ImageService, contextOf: (req: Request) => R
       const etag = etagOf(image.id, variant);
       res.set('ETag', etag);
       if (ifNoneMatch(req, etag)) return void res.status(304).end();
-      const origin = { ip: req.ip, userAgent: req.get('user-agent'), requestId: ctx.requestId, log: ctx.log };
-      const { filename, data, mimeType } = await images.readVariant(ctx.em, image, variant, origin);
+      const { filename, data, mimeType } = await images.readVariant(ctx.em, image, variant, ctx.origin);
       res.set({ 'Content-Type': mimeType, 'Content-Length': String(data.length) });
       if (variant === 'original') res.set('Content-Disposition', contentDisposition(filename));
       res.end(data);

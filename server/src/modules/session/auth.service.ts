@@ -17,10 +17,6 @@ export interface CookiePolicy {
   maxAgeMs: number;
 }
 
-export function originOf(ctx: Pick<GraphQLContext, 'req' | 'requestId' | 'log'>): AuditOrigin {
-  return { ip: ctx.req.ip, userAgent: ctx.req.get('user-agent'), requestId: ctx.requestId, log: ctx.log };
-}
-
 /** Register, log in (rate-limited), log out, and find the viewer of a request from its bearer token or cookie. */
 export class AuthService {
   readonly cookieName: string;
@@ -43,7 +39,7 @@ export class AuthService {
     const { user, existing } = await this.users.register(ctx.em, input);
     // A taken e-mail address gets the same answer as a new one; its owner is told by mail instead.
     const mail = existing ? this.accounts.sendAlreadyRegistered(existing) : this.accounts.sendVerification(ctx.em, user);
-    if (!existing) await this.audit.record(ctx.em, originOf(ctx), 'register', user.id);
+    if (!existing) await this.audit.record(ctx.em, ctx.origin, 'register', user.id);
     await mail.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'could not send the registration mail');
     });
@@ -55,7 +51,7 @@ export class AuthService {
    * attempts never reach argon2: they test no password.
    */
   async login(ctx: GraphQLContext, input: { username: string; password: string }): Promise<{ user: User; token: string }> {
-    const origin = originOf(ctx);
+    const { origin } = ctx;
     const login = input.username.trim().toLowerCase().slice(0, 254);
     const known = await this.users.findByLogin(ctx.em, login);
     const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
@@ -97,19 +93,19 @@ export class AuthService {
     if (viewer.session) await this.sessions.revoke(ctx.em, viewer.session);
     if (viewer.apiToken) await this.apiTokens.revoke(ctx.em, viewer.user, viewer.apiToken.id);
     ctx.res.clearCookie(this.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.cookies.secure });
-    await this.audit.record(ctx.em, originOf(ctx), 'logout', viewer.user.id);
+    await this.audit.record(ctx.em, ctx.origin, 'logout', viewer.user.id);
     return true;
   }
 
   /** A bearer header wins over the cookie; tokens in URLs are never read. */
-  async authenticate(em: EntityManager, req: Request, origin: () => AuditOrigin): Promise<Viewer | null> {
+  async authenticate(em: EntityManager, req: Request, origin: AuditOrigin): Promise<Viewer | null> {
     const token = this.tokenOf(req);
     if (!token) return null;
     if (looksLikeApiToken(token)) {
       const found = await this.apiTokens.resolve(em, token);
       if (!found) return null;
       const apiToken = found.token;
-      if (found.touched) await this.audit.record(em, origin(), 'token.use', apiToken.user.id, { tokenId: apiToken.id });
+      if (found.touched) await this.audit.record(em, origin, 'token.use', apiToken.user.id, { tokenId: apiToken.id });
       return { user: apiToken.user.getEntity(), session: null, apiToken };
     }
     return this.sessions.resolve(em, token);

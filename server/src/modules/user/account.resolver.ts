@@ -3,7 +3,6 @@ import { notFound } from '../../errors.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { requireViewer } from '../image/image.service.js';
-import { originOf } from '../session/auth.service.js';
 import type { SessionService } from '../session/session.service.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from './account.service.js';
@@ -33,12 +32,12 @@ export class AccountResolver {
 
   @Mutation(() => Boolean, { description: 'Requires the current password.' })
   changePassword(@Ctx() ctx: GraphQLContext, @Arg('input', () => ChangePasswordInput) input: ChangePasswordInput): Promise<boolean> {
-    return this.accounts.changePassword(ctx.em, originOf(ctx), ctx.viewer, input);
+    return this.accounts.changePassword(ctx.em, ctx.origin, ctx.viewer, input);
   }
 
   @Mutation(() => UserType, { description: 'Confirms the e-mail address with the token from the verification mail.' })
   async verifyEmail(@Ctx() ctx: GraphQLContext, @Arg('token', () => String) token: string): Promise<UserType> {
-    return mapUser(await this.accounts.verifyEmail(ctx.em, originOf(ctx), token));
+    return mapUser(await this.accounts.verifyEmail(ctx.em, ctx.origin, token));
   }
 
   @Mutation(() => Boolean, { description: 'Sends the verification mail again.' })
@@ -48,12 +47,12 @@ export class AccountResolver {
 
   @Mutation(() => Boolean, { description: 'Always true, whether or not the address has an account.' })
   requestPasswordReset(@Ctx() ctx: GraphQLContext, @Arg('email', () => String) email: string): Promise<boolean> {
-    return this.accounts.requestPasswordReset(ctx.em, originOf(ctx), email);
+    return this.accounts.requestPasswordReset(ctx.em, ctx.origin, email);
   }
 
   @Mutation(() => Boolean, { description: 'Sets a new password from a reset link; ends every session and API token.' })
   resetPassword(@Ctx() ctx: GraphQLContext, @Arg('input', () => ResetPasswordInput) input: ResetPasswordInput): Promise<boolean> {
-    return this.accounts.resetPassword(ctx.em, originOf(ctx), input.token, input.newPassword);
+    return this.accounts.resetPassword(ctx.em, ctx.origin, input.token, input.newPassword);
   }
 
   @Query(() => [SessionInfoType], { description: 'Your active sessions.' })
@@ -66,7 +65,7 @@ export class AccountResolver {
   async revokeSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     const { user } = requireViewer(ctx.viewer);
     if (!(await this.sessionService.revokeById(ctx.em, user.id, id))) throw notFound('Session');
-    await this.audit.record(ctx.em, originOf(ctx), 'session.revoke', user.id, { sessionId: id });
+    await this.audit.record(ctx.em, ctx.origin, 'session.revoke', user.id, { sessionId: id });
     return true;
   }
 
@@ -74,7 +73,7 @@ export class AccountResolver {
   async revokeOtherSessions(@Ctx() ctx: GraphQLContext): Promise<number> {
     const { user, session } = requireViewer(ctx.viewer);
     const ended = await this.sessionService.revokeAll(ctx.em, user.id, session?.id ?? null);
-    await this.audit.record(ctx.em, originOf(ctx), 'session.revoke', user.id, { ended });
+    await this.audit.record(ctx.em, ctx.origin, 'session.revoke', user.id, { ended });
     return ended;
   }
 
@@ -90,7 +89,7 @@ export class AccountResolver {
   ): Promise<CreatedApiTokenType> {
     const { user } = requireViewer(ctx.viewer);
     const { token, secret } = await this.tokens.create(ctx.em, user, input);
-    await this.audit.record(ctx.em, originOf(ctx), 'token.create', user.id, { tokenId: token.id, name: token.name });
+    await this.audit.record(ctx.em, ctx.origin, 'token.create', user.id, { tokenId: token.id, name: token.name });
     return Object.assign(new CreatedApiTokenType(), { token: mapApiToken(token), secret });
   }
 
@@ -98,7 +97,7 @@ export class AccountResolver {
   async revokeApiToken(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     const { user } = requireViewer(ctx.viewer);
     const token = await this.tokens.revoke(ctx.em, user, id);
-    await this.audit.record(ctx.em, originOf(ctx), 'token.revoke', user.id, { tokenId: token.id });
+    await this.audit.record(ctx.em, ctx.origin, 'token.revoke', user.id, { tokenId: token.id });
     return true;
   }
 
