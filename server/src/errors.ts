@@ -56,3 +56,9 @@ export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'You need t
 export const notFound = (what = 'Image') => new AppError('NOT_FOUND', `${what} not found.`);
 export const badInput = (message: string, field?: string, extra?: Record<string, unknown>) =>
   new AppError('BAD_USER_INPUT', message, field || extra ? { ...(field ? { field } : {}), ...extra } : undefined);
+
+export function fileTooLarge(maxBytes: number): AppError {
+  const mib = maxBytes / (1024 * 1024);
+  const shown = Number.isInteger(mib) ? `${mib} MiB` : `${maxBytes} bytes`;
+  return new AppError('FILE_TOO_LARGE', `The file is too large: the limit is ${shown}.`, { maxBytes });
+}

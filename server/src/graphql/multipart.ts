@@ -3,7 +3,7 @@ import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Upload, type FileUpload } from 'graphql-upload-minimal';
 import type { Logger } from '../logger.js';
-import { tooLarge } from '../modules/image/image.service.js';
+import { fileTooLarge } from '../errors.js';
 
 /**
  * Parses GraphQL multipart requests (the graphql-multipart-request spec) before Apollo sees them.
@@ -232,7 +232,7 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
       });
       stream.on('limit', () => {
         stream.resume();
-        const error = tooLarge(limits.maxFileBytes);
+        const error = fileTooLarge(limits.maxFileBytes);
         fail(new MultipartError(413, 'FILE_TOO_LARGE', error.message));
       });
       stream.on('error', fail);

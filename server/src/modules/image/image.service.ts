@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { IntegrityError } from '../../crypto/envelope.js';
-import { AppError, badInput, notFound, unauthenticated } from '../../errors.js';
+import { AppError, badInput, fileTooLarge, notFound } from '../../errors.js';
 import type { ImageLimits } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
 import type { BlobVariant } from '../../storage/blob-store.js';
 import type { SealedStore } from '../../storage/sealed-store.js';
 import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
-import type { Viewer } from '../session/session.service.js';
+import { requireViewer, type Viewer } from '../session/session.service.js';
 import { sanitizeFilename } from './filename.js';
 import { Image } from './image.entity.js';
 import { prepareImage, sealAndStore } from './image.pipeline.js';
@@ -47,10 +47,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PAGE = 100;
 const FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
 
-export function requireViewer(viewer: Viewer | null): Viewer {
-  if (!viewer) throw unauthenticated();
-  return viewer;
-}
 
 /** Cursor = the last row's (createdAt, id): stable under inserts, no offsets. */
 function encodeCursor(createdAt: number, id: string): string {
@@ -80,18 +76,13 @@ export async function readUpload(file: FileUpload, maxBytes: number): Promise<Bu
   let size = 0;
   for await (const chunk of file.createReadStream() as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw fileTooLarge(maxBytes);
     chunks.push(chunk);
   }
   // The multipart parser hands over the file as one buffer: no 5 MB copy for the GC to collect.
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
-export function tooLarge(maxBytes: number): AppError {
-  const mib = maxBytes / (1024 * 1024);
-  const shown = Number.isInteger(mib) ? `${mib} MiB` : `${maxBytes} bytes`;
-  return new AppError('FILE_TOO_LARGE', `The file is too large: the limit is ${shown}.`, { maxBytes });
-}
 
 const integrityFailure = () =>
   new AppError(

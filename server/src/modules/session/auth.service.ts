@@ -3,13 +3,12 @@ import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
-import { requireViewer } from '../image/image.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import { looksLikeApiToken, type ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from '../user/account.service.js';
 import type { User } from '../user/user.entity.js';
 import type { RegisterData, UserService } from '../user/user.service.js';
-import type { SessionService, Viewer } from './session.service.js';
+import { requireViewer, type SessionService, type Viewer } from './session.service.js';
 
 export interface CookiePolicy {
   /** Secure cookies (and the __Host- prefix) when the public URL is https. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import { unauthenticated } from '../../errors.js';
 import type { ApiToken } from '../token/api-token.entity.js';
 import type { User } from '../user/user.entity.js';
 import { Session } from './session.entity.js';
@@ -9,6 +10,12 @@ export interface Viewer {
   user: User;
   session: Session | null;
   apiToken: ApiToken | null;
+}
+
+/** The viewer, or UNAUTHENTICATED: the first step of anything that needs a login. */
+export function requireViewer(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
 }
 
 export interface SessionPolicy {

@@ -2,8 +2,7 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { notFound } from '../../errors.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { requireViewer } from '../image/image.service.js';
-import type { SessionService } from '../session/session.service.js';
+import { requireViewer, type SessionService } from '../session/session.service.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from './account.service.js';
 import {
