@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import * as argon2 from 'argon2';
 import { AppError, badInput } from '../../errors.js';
@@ -6,7 +6,7 @@ import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
 import { EmailToken, type EmailTokenPurpose } from '../mail/email-token.entity.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
-import { requireViewer, type SessionService, type Viewer } from '../session/session.service.js';
+import { hashToken, requireViewer, type SessionService, type Viewer } from '../session/session.service.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
 import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
 import { User } from './user.entity.js';
@@ -20,7 +20,6 @@ export interface AccountServiceOptions {
   policy: PasswordPolicyName;
 }
 
-const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 const invalidLink = () => badInput('This link is invalid, already used or expired. Ask for a new one.', 'token');
 
 /** E-mail verification, password reset and password change. */
@@ -106,7 +105,7 @@ export class AccountService {
     // The new password is checked before the link is used up: a refused password must not burn it.
     const pending = await this.findLive(em, token, 'reset');
     this.assertAcceptable(pending.user.getEntity(), newPassword);
-    const row = await this.consume(em, token, 'reset', { commit: false });
+    const row = await this.consume(em, token, 'reset');
     const user = row.user.getEntity();
     await this.setPassword(em, user, newPassword);
     await em.flush();
@@ -158,7 +157,7 @@ export class AccountService {
       id: randomUUID(),
       user: user.id,
       purpose,
-      tokenHash: hash(token),
+      tokenHash: hashToken(token),
       createdAt: new Date(now),
       expiresAt: new Date(now + LIFETIME[purpose]),
       usedAt: null,
@@ -171,7 +170,7 @@ export class AccountService {
     if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw invalidLink();
     const row = await em.findOne(
       EmailToken,
-      { tokenHash: hash(token), purpose, usedAt: null, expiresAt: { $gt: new Date() } },
+      { tokenHash: hashToken(token), purpose, usedAt: null, expiresAt: { $gt: new Date() } },
       { populate: ['user'] },
     );
     if (!row) throw invalidLink();
@@ -179,22 +178,15 @@ export class AccountService {
   }
 
   /** Marks a link token used, atomically, so it works exactly once. */
-  private async consume(
-    em: EntityManager,
-    token: string,
-    purpose: EmailTokenPurpose,
-    { commit = true } = {},
-  ): Promise<EmailToken> {
+  private async consume(em: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
     if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw invalidLink();
     const now = new Date();
     const claimed = await em.nativeUpdate(
       EmailToken,
-      { tokenHash: hash(token), purpose, usedAt: null, expiresAt: { $gt: now } },
+      { tokenHash: hashToken(token), purpose, usedAt: null, expiresAt: { $gt: now } },
       { usedAt: now },
     );
     if (claimed !== 1) throw invalidLink();
-    const row = await em.findOneOrFail(EmailToken, { tokenHash: hash(token) }, { populate: ['user'] });
-    if (commit) await em.flush();
-    return row;
+    return em.findOneOrFail(EmailToken, { tokenHash: hashToken(token) }, { populate: ['user'] });
   }
 }
