@@ -97,7 +97,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
   const schema = await buildGraphQLSchema(
     new Map<never, object>([
       [UserResolver as never, new UserResolver(auth)],
-      [AccountResolver as never, new AccountResolver(accounts, sessions, apiTokens, audit)],
+      [AccountResolver as never, new AccountResolver(accounts)],
       [
         ConfigResolver as never,
         new ConfigResolver(

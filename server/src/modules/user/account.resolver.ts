@@ -1,9 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { notFound } from '../../errors.js';
 import type { GraphQLContext } from '../../graphql/context.js';
-import type { AuditService } from '../audit/audit.service.js';
-import { requireViewer, type SessionService } from '../session/session.service.js';
-import type { ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from './account.service.js';
 import {
   ApiTokenType,
@@ -22,12 +18,7 @@ import { mapUser, UserType } from './user.types.js';
 /** Account security: password, e-mail links, sessions, API tokens and the user's security log. */
 @Resolver()
 export class AccountResolver {
-  constructor(
-    private readonly accounts: AccountService,
-    private readonly sessionService: SessionService,
-    private readonly tokens: ApiTokenService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly accounts: AccountService) {}
 
   @Mutation(() => Boolean, { description: 'Requires the current password.' })
   changePassword(@Ctx() ctx: GraphQLContext, @Arg('input', () => ChangePasswordInput) input: ChangePasswordInput): Promise<boolean> {
@@ -56,29 +47,23 @@ export class AccountResolver {
 
   @Query(() => [SessionInfoType], { description: 'Your active sessions.' })
   async sessions(@Ctx() ctx: GraphQLContext): Promise<SessionInfoType[]> {
-    const { user, session } = requireViewer(ctx.viewer);
-    return (await this.sessionService.list(ctx.em, user.id)).map((s) => mapSession(s, session?.id ?? null));
+    const { sessions, currentId } = await this.accounts.listSessions(ctx.em, ctx.viewer);
+    return sessions.map((s) => mapSession(s, currentId));
   }
 
   @Mutation(() => Boolean)
-  async revokeSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    const { user } = requireViewer(ctx.viewer);
-    if (!(await this.sessionService.revokeById(ctx.em, user.id, id))) throw notFound('Session');
-    await this.audit.record(ctx.em, ctx.origin, 'session.revoke', user.id, { sessionId: id });
-    return true;
+  revokeSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    return this.accounts.revokeSession(ctx.em, ctx.origin, ctx.viewer, id);
   }
 
   @Mutation(() => Int, { description: 'Ends every session but this one; returns how many ended.' })
-  async revokeOtherSessions(@Ctx() ctx: GraphQLContext): Promise<number> {
-    const { user, session } = requireViewer(ctx.viewer);
-    const ended = await this.sessionService.revokeAll(ctx.em, user.id, session?.id ?? null);
-    await this.audit.record(ctx.em, ctx.origin, 'session.revoke', user.id, { ended });
-    return ended;
+  revokeOtherSessions(@Ctx() ctx: GraphQLContext): Promise<number> {
+    return this.accounts.revokeOtherSessions(ctx.em, ctx.origin, ctx.viewer);
   }
 
   @Query(() => [ApiTokenType], { description: 'Your API tokens (never their secrets).' })
   async apiTokens(@Ctx() ctx: GraphQLContext): Promise<ApiTokenType[]> {
-    return (await this.tokens.list(ctx.em, requireViewer(ctx.viewer).user)).map(mapApiToken);
+    return (await this.accounts.listApiTokens(ctx.em, ctx.viewer)).map(mapApiToken);
   }
 
   @Mutation(() => CreatedApiTokenType)
@@ -86,18 +71,13 @@ export class AccountResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput,
   ): Promise<CreatedApiTokenType> {
-    const { user } = requireViewer(ctx.viewer);
-    const { token, secret } = await this.tokens.create(ctx.em, user, input);
-    await this.audit.record(ctx.em, ctx.origin, 'token.create', user.id, { tokenId: token.id, name: token.name });
+    const { token, secret } = await this.accounts.createApiToken(ctx.em, ctx.origin, ctx.viewer, input);
     return Object.assign(new CreatedApiTokenType(), { token: mapApiToken(token), secret });
   }
 
   @Mutation(() => Boolean)
-  async revokeApiToken(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    const { user } = requireViewer(ctx.viewer);
-    const token = await this.tokens.revoke(ctx.em, user, id);
-    await this.audit.record(ctx.em, ctx.origin, 'token.revoke', user.id, { tokenId: token.id });
-    return true;
+  revokeApiToken(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    return this.accounts.revokeApiToken(ctx.em, ctx.origin, ctx.viewer, id);
   }
 
   @Query(() => [SecurityEventType], { description: 'Your recent security activity, newest first.' })
@@ -105,8 +85,6 @@ export class AccountResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
   ): Promise<SecurityEventType[]> {
-    const { user } = requireViewer(ctx.viewer);
-    const n = Math.min(Math.max(first ?? 50, 1), 200);
-    return (await this.audit.list(ctx.em, user.id, n)).map(mapAuditEvent);
+    return (await this.accounts.securityEvents(ctx.em, ctx.viewer, first ?? 50)).map(mapAuditEvent);
   }
 }

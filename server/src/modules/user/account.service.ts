@@ -1,12 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import * as argon2 from 'argon2';
-import { AppError, badInput } from '../../errors.js';
+import { AppError, badInput, notFound } from '../../errors.js';
+import type { AuditEvent } from '../audit/audit-event.entity.js';
 import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
 import { EmailToken, type EmailTokenPurpose } from '../mail/email-token.entity.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import { hashToken, requireViewer, type SessionService, type Viewer } from '../session/session.service.js';
+import type { Session } from '../session/session.entity.js';
+import type { ApiToken } from '../token/api-token.entity.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
 import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
 import { User } from './user.entity.js';
@@ -136,6 +139,56 @@ export class AccountService {
     if (input.endOtherSessions) ended = await this.sessions.revokeAll(em, user.id, session?.id ?? null);
     await this.audit.record(em, origin, 'password.change', user.id, { endedSessions: ended });
     return true;
+  }
+
+  /** The viewer's live sessions, and which one is making this request. */
+  async listSessions(em: EntityManager, viewer: Viewer | null): Promise<{ sessions: Session[]; currentId: string | null }> {
+    const { user, session } = requireViewer(viewer);
+    return { sessions: await this.sessions.list(em, user.id), currentId: session?.id ?? null };
+  }
+
+  async revokeSession(em: EntityManager, origin: AuditOrigin, viewer: Viewer | null, id: string): Promise<boolean> {
+    const { user } = requireViewer(viewer);
+    if (!(await this.sessions.revokeById(em, user.id, id))) throw notFound('Session');
+    await this.audit.record(em, origin, 'session.revoke', user.id, { sessionId: id });
+    return true;
+  }
+
+  /** Ends every session but the current one; returns how many ended. */
+  async revokeOtherSessions(em: EntityManager, origin: AuditOrigin, viewer: Viewer | null): Promise<number> {
+    const { user, session } = requireViewer(viewer);
+    const ended = await this.sessions.revokeAll(em, user.id, session?.id ?? null);
+    await this.audit.record(em, origin, 'session.revoke', user.id, { ended });
+    return ended;
+  }
+
+  listApiTokens(em: EntityManager, viewer: Viewer | null): Promise<ApiToken[]> {
+    return this.apiTokens.list(em, requireViewer(viewer).user);
+  }
+
+  async createApiToken(
+    em: EntityManager,
+    origin: AuditOrigin,
+    viewer: Viewer | null,
+    input: { name: string; expiresInDays?: number | null },
+  ): Promise<{ token: ApiToken; secret: string }> {
+    const { user } = requireViewer(viewer);
+    const created = await this.apiTokens.create(em, user, input);
+    await this.audit.record(em, origin, 'token.create', user.id, { tokenId: created.token.id, name: created.token.name });
+    return created;
+  }
+
+  async revokeApiToken(em: EntityManager, origin: AuditOrigin, viewer: Viewer | null, id: string): Promise<boolean> {
+    const { user } = requireViewer(viewer);
+    const token = await this.apiTokens.revoke(em, user, id);
+    await this.audit.record(em, origin, 'token.revoke', user.id, { tokenId: token.id });
+    return true;
+  }
+
+  /** The viewer's own security events, newest first (1 to 200 of them). */
+  securityEvents(em: EntityManager, viewer: Viewer | null, first: number): Promise<AuditEvent[]> {
+    const { user } = requireViewer(viewer);
+    return this.audit.list(em, user.id, Math.min(Math.max(first, 1), 200));
   }
 
   private assertAcceptable(user: User, password: string): void {
