@@ -65,6 +65,7 @@ export function matches(entry: SearchEntry, filter: ImageFilterInput): boolean {
  */
 export class SearchIndexCache {
   private readonly cache = new Map<string, CachedIndex>();
+  private readonly building = new Map<string, Promise<SearchEntry[]>>();
 
   constructor(private readonly build: (em: EntityManager, userId: string) => Promise<SearchEntry[]>) {}
 
@@ -81,6 +82,16 @@ export class SearchIndexCache {
         return cached.entries;
       }
     }
+    // Opening an index is CPU work: callers that arrive while it is being opened share it.
+    let building = this.building.get(userId);
+    if (!building) {
+      building = this.rebuild(em, userId).finally(() => this.building.delete(userId));
+      this.building.set(userId, building);
+    }
+    return building;
+  }
+
+  private async rebuild(em: EntityManager, userId: string): Promise<SearchEntry[]> {
     const entries = await this.build(em, userId);
     const newest = entries.reduce((max, e) => Math.max(max, e.createdAt), 0);
     this.touch(userId, { entries, count: entries.length, newest, builtAt: Date.now() });
