@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodeBase64, FORMAT_VERSION, IntegrityError, KEY_BYTES, open, seal } from './aead.js';
+import { decodeBase64, FORMAT_VERSION, IntegrityError, KEY_BYTES, open, seal, sealParts } from './aead.js';
 
 export { FORMAT_VERSION, IntegrityError };
 
@@ -39,6 +39,11 @@ export function sealBytes(dek: Buffer, ctx: BlobContext, plaintext: Buffer): Buf
 }
 
 /** Throws IntegrityError if the value was altered, truncated, or sealed under another key or context. */
+/** sealBytes as consecutive pieces (see sealParts): what a blob writer stores, without one more copy. */
+export function sealBlob(dek: Buffer, ctx: BlobContext, plaintext: Buffer): Buffer[] {
+  return sealParts(dek, aadFields(ctx), plaintext);
+}
+
 export function openBytes(dek: Buffer, ctx: BlobContext, sealed: Buffer): Buffer {
   return open(dek, aadFields(ctx), sealed);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from '../errors.js';
 
@@ -14,6 +14,21 @@ const TMP_SUFFIX = '.tmp';
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** Writes the pieces one after the other; a short gathered write finishes piece by piece. */
+async function writeAll(file: FileHandle, parts: readonly Buffer[]): Promise<void> {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  let written = (await file.writev(parts as Buffer[])).bytesWritten;
+  if (written === total) return;
+  for (const part of parts) {
+    if (written >= part.length) {
+      written -= part.length;
+      continue;
+    }
+    await file.writeFile(part.subarray(written));
+    written = 0;
+  }
 }
 
 /**
@@ -67,14 +82,14 @@ export class BlobStore {
    * a temporary file that is flushed to disk, then hard-linked into place; the link fails if
    * the blob exists, so nothing is ever overwritten.
    */
-  async put(storageId: string, variant: BlobVariant, data: Buffer): Promise<void> {
+  async put(storageId: string, variant: BlobVariant, data: Buffer | readonly Buffer[]): Promise<void> {
     const target = this.pathOf(storageId, variant);
     const shardDir = path.dirname(target);
     const tmp = path.join(this.tmpDir, randomBytes(16).toString('hex') + TMP_SUFFIX);
     try {
       const file = await open(tmp, 'wx', FILE_MODE);
       try {
-        await file.writeFile(data);
+        await writeAll(file, Buffer.isBuffer(data) ? [data] : data);
         await file.sync();
       } finally {
         await file.close();

@@ -1,4 +1,4 @@
-import { generateDataKey, openBytes, openText, sealBytes, sealText } from '../crypto/envelope.js';
+import { generateDataKey, openBytes, openText, sealBlob, sealText } from '../crypto/envelope.js';
 import type { KeyProvider } from '../crypto/key-provider.js';
 import type { BlobStore, BlobVariant } from './blob-store.js';
 
@@ -39,7 +39,7 @@ export class SealedStore {
   }
 
   put(storageId: string, variant: BlobVariant, imageId: string, dek: Buffer, data: Buffer): Promise<void> {
-    return this.blobs.put(storageId, variant, sealBytes(dek, { imageId, purpose: variant }, data));
+    return this.blobs.put(storageId, variant, sealBlob(dek, { imageId, purpose: variant }, data));
   }
 
   async get(storageId: string, variant: BlobVariant, imageId: string, dek: Buffer): Promise<Buffer> {

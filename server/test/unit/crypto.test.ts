@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeAad } from '../../src/crypto/aead.js';
 import {
@@ -7,6 +7,7 @@ import {
   IntegrityError,
   openBytes,
   openText,
+  sealBlob,
   sealBytes,
   sealText,
   type BlobContext,
@@ -36,6 +37,20 @@ describe('envelope: sealBytes / openBytes', () => {
     expect(sealed).toHaveLength(1 + 12 + plaintext.length + 16);
     expect(sealed[0]).toBe(FORMAT_VERSION);
     expect(openBytes(dek, ctx(), sealed)).toEqual(plaintext);
+  });
+
+  it('sealBlob gives the same layout in pieces, one of them the whole ciphertext', () => {
+    const dek = generateDataKey();
+    const plaintext = randomBytes(100_000);
+    const parts = sealBlob(dek, ctx(), plaintext);
+    const joined = Buffer.concat(parts);
+    expect(joined).toHaveLength(1 + 12 + plaintext.length + 16);
+    expect(joined[0]).toBe(FORMAT_VERSION);
+    expect(parts.some((part) => part.length === plaintext.length)).toBe(true);
+    expect(openBytes(dek, ctx(), joined).equals(plaintext)).toBe(true);
+    expect(() => openBytes(dek, ctx('display'), joined)).toThrow(IntegrityError);
+    const nonces = new Set(Array.from({ length: 100 }, () => Buffer.concat(sealBlob(dek, ctx(), plaintext)).subarray(NONCE.start, NONCE.end).toString('hex')));
+    expect(nonces.size).toBe(100);
   });
 
   it('seals an empty plaintext', () => {

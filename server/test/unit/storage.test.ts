@@ -64,6 +64,13 @@ describe('BlobStore', () => {
     expect(await mode(root)).toBe(0o700);
   });
 
+  it('stores a blob given in pieces as their concatenation', async () => {
+    const id = randomUUID();
+    const parts = [randomBytes(13), randomBytes(3 * MiB), Buffer.alloc(0), randomBytes(16)];
+    await store.put(id, 'original', parts);
+    expect((await store.get(id, 'original')).equals(Buffer.concat(parts))).toBe(true);
+  });
+
   it('stores an empty blob', async () => {
     const id = randomUUID();
     await store.put(id, 'thumbnail', Buffer.alloc(0));
