@@ -23,4 +23,5 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 3000
-CMD ["node", "server/dist/main.js"]
+# The same node flags as `npm start` (server/package.json): see the README's Benchmark section.
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "server/dist/main.js"]

@@ -34,8 +34,16 @@ const BENCH_FILE = fileURLToPath(import.meta.url);
 const SERVER_DIR = path.resolve(path.dirname(BENCH_FILE), '..');
 const MiB = 1024 * 1024;
 const MYSQL_BASE_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-/** What the server and the ceiling worker run with: see STACK-NOTES (libvips memory, argon2 vs sharp). */
+/** What the server and the ceiling worker run with, as the Dockerfile sets it: see STACK-NOTES (libvips memory, argon2 vs sharp). */
 const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2', UV_THREADPOOL_SIZE: '8' };
+
+/** The node flags `npm start` gives the server (its V8 heap settings): the benchmark runs what users run. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(SERVER_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return words.slice(1, -1);
+}
 /** Distinct photos for the upload phase, at qualities that give 3–5 MB files at 12 MP. */
 const PHOTO_QUALITIES = [88, 90, 92, 93];
 
@@ -49,9 +57,10 @@ const USAGE = `Usage: npm run bench [-- options]       (in server/; from the rep
 
 Phases (--only a,b,…): ceiling, uploads, burst, gallery, thumbnails
   --clients N           upload clients (8; quick 4)
-  --seconds S           length of the upload phase (20; quick 6)
+  --seconds S           length of the upload throughput window (20; quick 6)
   --uploads N           a fixed number of uploads instead of a time
-  --login-rate N        logins per second during the upload phase (5)
+  --login-seconds S     then uploads go on this long while logins are timed (20; quick 5)
+  --login-rate N        logins per second in that window (5)
   --ceiling-seconds S   length of the in-process ceiling run (10; quick 4)
   --burst N             5 MiB uploads sent at once for the peak-memory figure (16)
   --gallery-rows N      image rows inserted for the gallery owner (10000)
@@ -63,7 +72,8 @@ Investigating:
   --env KEY=VALUE       extra environment for the server and the ceiling (repeatable)
   --cpu-prof DIR        the server writes a V8 CPU profile into DIR when it stops
   --wait-quiet S        first wait up to S seconds for other processes to leave the CPUs alone
-  --server-log FILE     write everything the server printed to FILE (e.g. with --env NODE_OPTIONS=--trace-gc)
+  --node-flag FLAG      a flag for the server's node, e.g. --node-flag=--trace-gc (repeatable)
+  --server-log FILE     write everything the server printed to FILE (e.g. with --node-flag=--trace-gc)
   --sqlite              run on SQLite even if MySQL is reachable
   --strict              exit 1 when a target is missed
   --max-seconds S       watchdog: stop and clean up after S seconds whatever happens (600)
@@ -83,8 +93,10 @@ interface Options {
   thumbSeconds: number;
   thumbClients: number;
   loginRate: number;
+  loginSeconds: number;
   only: Phase[];
   env: Record<string, string>;
+  nodeFlags: string[];
   cpuProf: string | undefined;
   waitQuiet: number;
   serverLog: string | undefined;
@@ -118,8 +130,10 @@ function parseOptions(argv: string[]): Options {
       'thumb-seconds': { type: 'string' },
       'thumb-clients': { type: 'string' },
       'login-rate': { type: 'string' },
+      'login-seconds': { type: 'string' },
       only: { type: 'string' },
       env: { type: 'string', multiple: true },
+      'node-flag': { type: 'string', multiple: true },
       'cpu-prof': { type: 'string' },
       'wait-quiet': { type: 'string' },
       'server-log': { type: 'string' },
@@ -153,8 +167,10 @@ function parseOptions(argv: string[]): Options {
     thumbSeconds: num('thumb-seconds', values['thumb-seconds'], quick ? 2 : 5),
     thumbClients: Math.floor(num('thumb-clients', values['thumb-clients'], 32)),
     loginRate: num('login-rate', values['login-rate'], 5, 0.1),
+    loginSeconds: num('login-seconds', values['login-seconds'], quick ? 5 : 20),
     only: phasesFrom(values.only),
     env: envFrom(values.env ?? []),
+    nodeFlags: values['node-flag'] ?? [],
     cpuProf: values['cpu-prof'],
     waitQuiet: num('wait-quiet', values['wait-quiet'], 0, 0),
     serverLog: values['server-log'],
@@ -829,6 +845,8 @@ interface UploadPhase {
   peakRssMiB: number;
   serverCpuSecondsPerUpload: number;
   cpu: CpuShares;
+  /** The second window: uploads go on while logins are timed. */
+  underLogins: { seconds: number; uploads: number; uploadsPerSecond: number; cpu: CpuShares };
   login: Latency;
   loginErrors: Record<string, number>;
   /** `{ __typename }`: the wait for the event loop alone. */
@@ -836,7 +854,58 @@ interface UploadPhase {
   ids: string[];
 }
 
-/** N clients upload for a fixed time (or count) while one more client logs in over and over. */
+interface UploadLoad {
+  samples: number[];
+  ids: string[];
+  errors: Map<string, number>;
+  busyRetries: number;
+}
+
+/** `clients` uploaders, each sending its next photo as soon as the last one is answered, while `more()` says so. */
+async function uploadLoad(
+  client: LoopbackClient,
+  uploader: Account,
+  forms: MultipartForm[],
+  clients: number,
+  more: (started: number) => boolean,
+  load: UploadLoad,
+): Promise<void> {
+  let started = 0;
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (more(started)) {
+        const form = forms[started++ % forms.length]!;
+        const t = performance.now();
+        const res = await client.upload(form, uploader.token);
+        const id = res.data?.uploadImage?.id;
+        if (id) {
+          load.samples.push(performance.now() - t);
+          load.ids.push(id);
+          continue;
+        }
+        const code = errorCode(res);
+        if (code === 'SERVER_BUSY') {
+          // Refused before any work: a client retries it, so it does not count as an upload.
+          load.busyRetries++;
+          started--;
+          await sleep(1000 * Number(res.errors?.[0]?.extensions?.retryAfterSeconds ?? 2));
+          continue;
+        }
+        count(load.errors, code);
+        if (++failures > 20) {
+          throw new Error(`uploads keep failing: ${res.raw.slice(0, 500)}`);
+        }
+      }
+    }),
+  );
+}
+
+/**
+ * Two windows. First the throughput: N clients upload and nothing else happens, as in the
+ * ceiling, so the two rates compare like for like. Then the uploads go on while one more client
+ * logs in over and over: the login latency while uploads saturate the CPU.
+ */
 async function uploadPhase(
   client: LoopbackClient,
   watch: ProcessWatch,
@@ -845,82 +914,77 @@ async function uploadPhase(
   forms: MultipartForm[],
   options: Options,
 ): Promise<UploadPhase> {
-  const samples: number[] = [];
-  const errors = new Map<string, number>();
-  const ids: string[] = [];
-  let busyRetries = 0;
-  let started = 0;
+  const load: UploadLoad = { samples: [], ids: [], errors: new Map(), busyRetries: 0 };
   const loginSamples: number[] = [];
   const loginErrors = new Map<string, number>();
-  const stopLogins = { done: false };
-
-  watch.mark();
-  const t0 = performance.now();
-  const deadline = t0 + options.seconds * 1000;
-  const more = () => (options.uploads !== undefined ? started < options.uploads : performance.now() < deadline);
+  const probeSamples: number[] = [];
+  let window = 'throughput';
+  let t0 = performance.now();
   const stopTicker = ticker(
     () =>
-      `uploads: ${samples.length} done, ${(samples.length / ((performance.now() - t0) / 1000)).toFixed(2)}/s, ` +
+      `uploads (${window}): ${load.samples.length} done, ${(load.samples.length / ((performance.now() - t0) / 1000)).toFixed(2)}/s, ` +
       `${loginSamples.length} logins, server RSS ${mib(watch.rss())} MiB`,
   );
-  const logins = loginLoop(client, loginAccounts, options.loginRate, stopLogins, loginSamples, loginErrors);
-  const probeSamples: number[] = [];
-  const probes = probeLoop(client, 5, stopLogins, probeSamples);
-  let failures = 0;
-  const uploading = Promise.all(
-    Array.from({ length: options.clients }, async () => {
-      while (more()) {
-        const form = forms[started++ % forms.length]!;
-        const t = performance.now();
-        const res = await client.upload(form, uploader.token);
-        const id = res.data?.uploadImage?.id;
-        if (id) {
-          samples.push(performance.now() - t);
-          ids.push(id);
-          continue;
-        }
-        const code = errorCode(res);
-        if (code === 'SERVER_BUSY') {
-          // Refused before any work: a client retries it, so it does not count as an upload.
-          busyRetries++;
-          started--;
-          await sleep(1000 * Number(res.errors?.[0]?.extensions?.retryAfterSeconds ?? 2));
-          continue;
-        }
-        count(errors, code);
-        if (++failures > 20) {
-          throw new Error(`uploads keep failing: ${res.raw.slice(0, 500)}`);
-        }
-      }
-    }),
-  );
-  let seconds: number;
   try {
-    await uploading;
-    seconds = (performance.now() - t0) / 1000;
+    watch.mark();
+    const deadline = t0 + options.seconds * 1000;
+    await uploadLoad(
+      client,
+      uploader,
+      forms,
+      options.clients,
+      (started) => (options.uploads !== undefined ? started < options.uploads : performance.now() < deadline),
+      load,
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = watch.cpuSinceMark();
+    const shares = watch.shares();
+    const uploads = load.samples.length;
+    const throughput = {
+      clients: options.clients,
+      uploads,
+      seconds: round2(seconds),
+      uploadsPerSecond: round2(uploads / seconds),
+      latency: latency(load.samples),
+      serverCpuSecondsPerUpload: Math.round((1000 * cpu) / Math.max(1, uploads)) / 1000,
+      cpu: shares,
+    };
+
+    window = 'with logins';
+    const peakSoFar = watch.peak();
+    watch.mark();
+    t0 = performance.now();
+    const loginDeadline = t0 + options.loginSeconds * 1000;
+    const stopLogins = { done: false };
+    const logins = loginLoop(client, loginAccounts, options.loginRate, stopLogins, loginSamples, loginErrors);
+    const probes = probeLoop(client, 5, stopLogins, probeSamples);
+    try {
+      await uploadLoad(client, uploader, forms, options.clients, () => performance.now() < loginDeadline, load);
+    } finally {
+      stopLogins.done = true;
+      await Promise.all([logins, probes]);
+    }
+    const loginWindow = (performance.now() - t0) / 1000;
+    const uploadsUnderLogins = load.samples.length - uploads;
+    return {
+      ...throughput,
+      errors: Object.fromEntries(load.errors),
+      busyRetries: load.busyRetries,
+      peakRssMiB: mib(Math.max(peakSoFar, watch.peak())),
+      underLogins: {
+        seconds: round2(loginWindow),
+        uploads: uploadsUnderLogins,
+        uploadsPerSecond: round2(uploadsUnderLogins / loginWindow),
+        cpu: watch.shares(),
+      },
+      login: latency(loginSamples),
+      loginErrors: Object.fromEntries(loginErrors),
+      probe: latency(probeSamples),
+      ids: load.ids,
+    };
   } finally {
-    stopLogins.done = true;
-    await Promise.all([logins, probes]);
     stopTicker();
   }
-  const cpu = watch.cpuSinceMark();
-  const shares = watch.shares();
-  return {
-    clients: options.clients,
-    uploads: samples.length,
-    seconds: round2(seconds),
-    uploadsPerSecond: round2(samples.length / seconds),
-    latency: latency(samples),
-    errors: Object.fromEntries(errors),
-    busyRetries,
-    peakRssMiB: mib(watch.peak()),
-    serverCpuSecondsPerUpload: Math.round((1000 * cpu) / Math.max(1, samples.length)) / 1000,
-    cpu: shares,
-    login: latency(loginSamples),
-    loginErrors: Object.fromEntries(loginErrors),
-    probe: latency(probeSamples),
-    ids,
-  };
 }
 
 interface BurstPhase {
@@ -1235,13 +1299,11 @@ function rawGetLoop(
   });
 }
 
-function uploadSummary(u: Omit<UploadPhase, 'ids'>, ceiling: CeilingResult | null, loginCpuMs: number): NonNullable<Report['uploads']> {
-  const alone = (u.serverCpuSecondsPerUpload * u.uploads - (u.login.count * loginCpuMs) / 1000) / Math.max(1, u.uploads);
+function uploadSummary(u: Omit<UploadPhase, 'ids'>, ceiling: CeilingResult | null): NonNullable<Report['uploads']> {
   return {
     ...u,
     ratioToCeiling: ceiling ? round2(u.uploadsPerSecond / ceiling.imagesPerSecond) : null,
-    serverCpuSecondsPerUploadAlone: Math.round(alone * 1000) / 1000,
-    cpuEfficiencyToCeiling: ceiling ? round2(ceiling.cpuSecondsPerImage / alone) : null,
+    cpuEfficiencyToCeiling: ceiling ? round2(ceiling.cpuSecondsPerImage / u.serverCpuSecondsPerUpload) : null,
   };
 }
 
@@ -1266,6 +1328,7 @@ interface Report {
     database: string;
     databaseFallback?: string;
     serverEnv: Record<string, string>;
+    serverNodeFlags: string[];
     images: { count: number; megapixels: number; sizesMB: number[] };
   };
   startRssMiB: number;
@@ -1277,8 +1340,6 @@ interface Report {
   uploads:
     | (Omit<UploadPhase, 'ids'> & {
         ratioToCeiling: number | null;
-        /** Server CPU per upload without the logins' share (their count × loginCpuMs). */
-        serverCpuSecondsPerUploadAlone: number;
         /** Ceiling CPU per image ÷ server CPU per upload: the ratio the throughputs would have on an idle machine. */
         cpuEfficiencyToCeiling: number | null;
       })
@@ -1400,7 +1461,7 @@ function render(r: Report): string {
         ...verdict(TARGET.throughput),
         join(
           `${u.uploads} in ${fmt(u.seconds, 1)} s`,
-          `${fmt(u.serverCpuSecondsPerUploadAlone, 3)} server CPU-s/upload (${fmt(u.serverCpuSecondsPerUpload, 3)} with the logins)`,
+          `${fmt(u.serverCpuSecondsPerUpload, 3)} server CPU-s/upload`,
           u.busyRetries > 0 && `${u.busyRetries} SERVER_BUSY retried`,
           errorsText(u.errors) && `errors ${errorsText(u.errors)}`,
         ),
@@ -1415,6 +1476,13 @@ function render(r: Report): string {
       ['  CPU use during uploads', cpuText(u.cpu), '', '', 'shares of all CPUs'],
       ['  upload latency p50 / p99', ms(u.latency), '', '', `max ${fmt(u.latency.max)} ms`],
       ['  server peak RSS during uploads', `${u.peakRssMiB} MiB`, '', '', `${r.startRssMiB} MiB after start`],
+      [
+        '  uploads while logins are timed',
+        `${fmt(u.underLogins.uploadsPerSecond, 2)} uploads/s`,
+        '',
+        '',
+        join(`${u.underLogins.uploads} in ${fmt(u.underLogins.seconds, 1)} s`, cpuText(u.underLogins.cpu)),
+      ],
     );
   }
   const b = r.burst;
@@ -1482,7 +1550,7 @@ function render(r: Report): string {
     ...(e.databaseFallback ? [`NOTE: MySQL was not used — ${e.databaseFallback}; this run is on SQLite.`] : []),
     `Server env: ${Object.entries(e.serverEnv)
       .map(([k, v]) => `${k}=${v}`)
-      .join(' ')}`,
+      .join(' ')}; node flags (from npm start): ${e.serverNodeFlags.join(' ') || 'none'}`,
     `Photos: ${e.images.count} × ${e.images.megapixels} MP JPEG (${e.images.sizesMB.join(', ')} MB) + one of exactly 5 MiB`,
     ...(r.serverLog.errors ? [`The server logged ${r.serverLog.errors} error line(s) during the run.`] : []),
   ];
@@ -1566,6 +1634,7 @@ async function main(): Promise<number> {
     const dataDir = path.join(workDir, 'data');
     const masterKey = randomBytes(32).toString('base64');
     const shownEnv = { ...RUNTIME_ENV, LOG_LEVEL: 'warn', NODE_ENV: 'production', ...options.env };
+    const nodeFlags = startFlags();
     const serverEnv: Record<string, string> = {
       ...shownEnv,
       DATA_DIR: dataDir,
@@ -1575,7 +1644,7 @@ async function main(): Promise<number> {
       ...(options.cpuProf ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(options.cpuProf)}` } : {}),
     };
     note(`starting the server on ${db.label}`);
-    const server: ServerProcess = await spawnServer(serverEnv);
+    const server: ServerProcess = await spawnServer(serverEnv, { nodeArgs: [...nodeFlags, ...options.nodeFlags], built: true });
     let shutdown: Shutdown | undefined;
     const stopServer = async (): Promise<Shutdown> => {
       const t = performance.now();
@@ -1671,6 +1740,7 @@ async function main(): Promise<number> {
         database: db.label,
         ...(db.fallbackReason ? { databaseFallback: db.fallbackReason } : {}),
         serverEnv: shownEnv,
+        serverNodeFlags: [...nodeFlags, ...options.nodeFlags],
         images: { count: images.photos.length, megapixels: 12, sizesMB: images.photos.map((p) => round2(p.length / 1e6)) },
       },
       startRssMiB,
@@ -1678,7 +1748,7 @@ async function main(): Promise<number> {
       loginIdle,
       loginCpuMs,
       ceiling,
-      uploads: uploadFigures ? uploadSummary(uploadFigures, ceiling, loginCpuMs) : null,
+      uploads: uploadFigures ? uploadSummary(uploadFigures, ceiling) : null,
       burst,
       gallery,
       thumbnails,

@@ -26,11 +26,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the real server (src/main.ts through tsx) as its own process and waits until it answers. */
-export async function spawnServer(vars: Record<string, string>): Promise<ServerProcess> {
+export interface SpawnOptions {
+  /** Flags for node itself, e.g. --trace-gc. */
+  nodeArgs?: string[];
+  /** Run the compiled server (dist/main.js, as `npm start` does) instead of src/main.ts through tsx. */
+  built?: boolean;
+}
+
+/** Starts the real server as its own process and waits until it answers. */
+export async function spawnServer(vars: Record<string, string>, { nodeArgs = [], built = false }: SpawnOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(SERVER_DIR, 'src/main.ts')], {
+  const entry = built ? [path.join(SERVER_DIR, 'dist/main.js')] : ['--import', 'tsx', path.join(SERVER_DIR, 'src/main.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: SERVER_DIR,
     env: {
       PATH: process.env.PATH ?? '',
