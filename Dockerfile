@@ -9,10 +9,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
+# start.js adds the runtime settings of server/src/config/runtime.ts (malloc, libuv pool, V8 heap).
 ENV NODE_ENV=production \
-    DATA_DIR=/data \
-    MALLOC_ARENA_MAX=2 \
-    UV_THREADPOOL_SIZE=8
+    DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
@@ -23,5 +22,4 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 3000
-# The same node flags as `npm start` (server/package.json): see the README's Benchmark section.
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "server/dist/main.js"]
+CMD ["node", "server/dist/start.js"]

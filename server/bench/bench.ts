@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { EntityMetadata, EntityProperty, RequiredEntityData } from '@mikro-orm/core';
 import mysql from 'mysql2/promise';
 import { loadEnv } from '../src/config/env.js';
+import { NODE_FLAGS, RUNTIME_ENV } from '../src/config/runtime.js';
 import { openDatabase, type Orm } from '../src/db/orm.js';
 import { KeyProvider } from '../src/crypto/key-provider.js';
 import { DEFAULT_IMAGE_LIMITS } from '../src/imaging/process.js';
@@ -34,16 +35,6 @@ const BENCH_FILE = fileURLToPath(import.meta.url);
 const SERVER_DIR = path.resolve(path.dirname(BENCH_FILE), '..');
 const MiB = 1024 * 1024;
 const MYSQL_BASE_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-/** What the server and the ceiling worker run with, as the Dockerfile sets it: see STACK-NOTES (libvips memory, argon2 vs sharp). */
-const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2', UV_THREADPOOL_SIZE: '8' };
-
-/** The node flags `npm start` gives the server (its V8 heap settings): the benchmark runs what users run. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(SERVER_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.trim().split(/\s+/);
-  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
-  return words.slice(1, -1);
-}
 /** Distinct photos for the upload phase, at qualities that give 3–5 MB files at 12 MP. */
 const PHOTO_QUALITIES = [88, 90, 92, 93];
 
@@ -732,7 +723,7 @@ async function ceilingWorker(config: { files: string[]; dataDir: string; seconds
 /** Starts the ceiling in its own process, with the server's runtime settings, and watches its memory. */
 async function runCeiling(files: string[], dataDir: string, seconds: number, extraEnv: Record<string, string>): Promise<CeilingResult> {
   const config = JSON.stringify({ files, dataDir, seconds });
-  const child = spawn(process.execPath, ['--import', 'tsx', BENCH_FILE, '--ceiling-worker', config], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', BENCH_FILE, '--ceiling-worker', config], {
     cwd: SERVER_DIR,
     env: { ...process.env, ...RUNTIME_ENV, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -1550,7 +1541,7 @@ function render(r: Report): string {
     ...(e.databaseFallback ? [`NOTE: MySQL was not used — ${e.databaseFallback}; this run is on SQLite.`] : []),
     `Server env: ${Object.entries(e.serverEnv)
       .map(([k, v]) => `${k}=${v}`)
-      .join(' ')}; node flags (from npm start): ${e.serverNodeFlags.join(' ') || 'none'}`,
+      .join(' ')}; node flags: ${e.serverNodeFlags.join(' ') || 'none'}`,
     `Photos: ${e.images.count} × ${e.images.megapixels} MP JPEG (${e.images.sizesMB.join(', ')} MB) + one of exactly 5 MiB`,
     ...(r.serverLog.errors ? [`The server logged ${r.serverLog.errors} error line(s) during the run.`] : []),
   ];
@@ -1634,7 +1625,6 @@ async function main(): Promise<number> {
     const dataDir = path.join(workDir, 'data');
     const masterKey = randomBytes(32).toString('base64');
     const shownEnv = { ...RUNTIME_ENV, LOG_LEVEL: 'warn', NODE_ENV: 'production', ...options.env };
-    const nodeFlags = startFlags();
     const serverEnv: Record<string, string> = {
       ...shownEnv,
       DATA_DIR: dataDir,
@@ -1644,7 +1634,7 @@ async function main(): Promise<number> {
       ...(options.cpuProf ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(options.cpuProf)}` } : {}),
     };
     note(`starting the server on ${db.label}`);
-    const server: ServerProcess = await spawnServer(serverEnv, { nodeArgs: [...nodeFlags, ...options.nodeFlags], built: true });
+    const server: ServerProcess = await spawnServer(serverEnv, { nodeArgs: options.nodeFlags, built: true });
     let shutdown: Shutdown | undefined;
     const stopServer = async (): Promise<Shutdown> => {
       const t = performance.now();
@@ -1740,7 +1730,7 @@ async function main(): Promise<number> {
         database: db.label,
         ...(db.fallbackReason ? { databaseFallback: db.fallbackReason } : {}),
         serverEnv: shownEnv,
-        serverNodeFlags: [...nodeFlags, ...options.nodeFlags],
+        serverNodeFlags: [...NODE_FLAGS, ...options.nodeFlags],
         images: { count: images.photos.length, megapixels: 12, sizesMB: images.photos.map((p) => round2(p.length / 1e6)) },
       },
       startRssMiB,

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { NODE_FLAGS, RUNTIME_ENV } from '../../src/config/runtime.js';
+import { spawnServer } from '../support/process.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,4 +29,34 @@ describe('starting the real server with bad configuration', () => {
       rmSync(path.dirname(dataDir), { recursive: true, force: true });
     }
   });
+});
+
+describe('npm start (dist/start.js)', () => {
+  // /proc shows what a process really runs with; the CI machines are Linux.
+  it.runIf(process.platform === 'linux')(
+    're-executes as the same process with the runtime flags and defaults, keeping the operator’s own values and exit code',
+    async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'lockframe-start-'));
+      const server = await spawnServer(
+        { DATA_DIR: dataDir, CLIENT_DIR: path.join(dataDir, 'no-client'), MALLOC_ARENA_MAX: '4', LOG_LEVEL: 'warn' },
+        { built: true, nodeArgs: ['--max-semi-space-size=8'] },
+      );
+      try {
+        const pid = server.child.pid!;
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        expect(argv.slice(1, 1 + NODE_FLAGS.length)).toEqual([...NODE_FLAGS]);
+        // A flag given to `node dist/start.js` comes after the defaults, so it wins.
+        expect(argv.slice(1 + NODE_FLAGS.length)).toEqual(['--max-semi-space-size=8', path.join(SERVER_DIR, 'dist/main.js')]);
+        expect(environ).toContain('MALLOC_ARENA_MAX=4');
+        expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${RUNTIME_ENV.MALLOC_MMAP_THRESHOLD_}`);
+        expect(environ).toContain(`UV_THREADPOOL_SIZE=${RUNTIME_ENV.UV_THREADPOOL_SIZE}`);
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+        expect(await server.stop('SIGTERM')).toBe(0);
+      } finally {
+        await server.stop('SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createServer } from 'node:net';
@@ -29,7 +30,7 @@ export async function freePort(): Promise<number> {
 export interface SpawnOptions {
   /** Flags for node itself, e.g. --trace-gc. */
   nodeArgs?: string[];
-  /** Run the compiled server (dist/main.js, as `npm start` does) instead of src/main.ts through tsx. */
+  /** Run the compiled server as `npm start` does (dist/start.js, with its runtime settings) instead of src/main.ts through tsx. */
   built?: boolean;
 }
 
@@ -37,7 +38,10 @@ export interface SpawnOptions {
 export async function spawnServer(vars: Record<string, string>, { nodeArgs = [], built = false }: SpawnOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   let out = '';
-  const entry = built ? [path.join(SERVER_DIR, 'dist/main.js')] : ['--import', 'tsx', path.join(SERVER_DIR, 'src/main.ts')];
+  if (built && !existsSync(path.join(SERVER_DIR, 'dist/start.js'))) {
+    throw new Error('the compiled server is missing: run `npm run build` first (npm test does)');
+  }
+  const entry = built ? [path.join(SERVER_DIR, 'dist/start.js')] : ['--import', 'tsx', path.join(SERVER_DIR, 'src/main.ts')];
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: SERVER_DIR,
     env: {
