@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { IntegrityError } from '../../crypto/envelope.js';
+import { Lookup } from '../../db/lookup.js';
 import { AppError, badInput, fileTooLarge, notFound } from '../../errors.js';
 import type { ImageLimits } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
@@ -103,6 +104,8 @@ function validateFilter(filter: ImageFilterInput): void {
 
 export class ImageService {
   private readonly search: SearchIndexCache;
+  /** The shared access check runs for every media GET. */
+  private readonly byIdAndOwner = new Lookup(Image, ['id', 'owner']);
 
   constructor(
     private readonly store: SealedStore,
@@ -119,7 +122,7 @@ export class ImageService {
    */
   async requireAccess(em: EntityManager, viewer: Viewer | null, id: string): Promise<Image> {
     const { user } = requireViewer(viewer);
-    const image = UUID.test(id) ? await em.findOne(Image, { id, owner: user.id }) : null;
+    const image = UUID.test(id) ? await this.byIdAndOwner.find(em, [id, user.id]) : null;
     if (!image) throw notFound();
     return image;
   }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import { Lookup } from '../../db/lookup.js';
 import { unauthenticated } from '../../errors.js';
 import type { ApiToken } from '../token/api-token.entity.js';
 import type { User } from '../user/user.entity.js';
@@ -38,6 +39,9 @@ export function hashToken(token: string): string {
 }
 
 export class SessionService {
+  /** Runs for every request that carries a session token. */
+  private readonly byTokenHash = new Lookup(Session, ['tokenHash'], 'user');
+
   constructor(private readonly policy: SessionPolicy) {}
 
   /** Starts a session; the token is returned once and only its hash is stored. */
@@ -61,7 +65,7 @@ export class SessionService {
   /** The viewer a token belongs to, or null when it is unknown, revoked or expired. */
   async resolve(em: EntityManager, token: string): Promise<Viewer | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
-    const session = await em.findOne(Session, { tokenHash: hashToken(token) }, { populate: ['user'] });
+    const session = await this.byTokenHash.find(em, [hashToken(token)]);
     if (!session) return null;
     const now = Date.now();
     if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + this.policy.idleMs <= now) {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import { Lookup } from '../../db/lookup.js';
 import { badInput, notFound } from '../../errors.js';
 import { hashToken } from '../session/session.service.js';
 import type { User } from '../user/user.entity.js';
@@ -16,6 +17,9 @@ export function looksLikeApiToken(token: string): boolean {
 }
 
 export class ApiTokenService {
+  /** Runs for every request that carries an API token. */
+  private readonly byTokenHash = new Lookup(ApiToken, ['tokenHash'], 'user');
+
   async create(
     em: EntityManager,
     user: User,
@@ -67,7 +71,7 @@ export class ApiTokenService {
    */
   async resolve(em: EntityManager, secret: string): Promise<{ token: ApiToken; touched: boolean } | null> {
     if (!API_TOKEN_PATTERN.test(secret)) return null;
-    const token = await em.findOne(ApiToken, { tokenHash: hashToken(secret) }, { populate: ['user'] });
+    const token = await this.byTokenHash.find(em, [hashToken(secret)]);
     if (!token) return null;
     const now = Date.now();
     if (token.expiresAt && token.expiresAt.getTime() <= now) return null;
