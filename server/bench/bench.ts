@@ -46,7 +46,7 @@ const USAGE = `Usage: npm run bench [-- options]       (in server/; from the rep
   --quick               a shorter run (about 40 s), for a smoke test
   --json                the figures as JSON on stdout (the table and progress go to stderr)
 
-Phases (--only a,b,…): ceiling, uploads, burst, gallery, thumbnails
+Phases (--only a,b,…): ceiling, uploads, burst, gallery (with search), thumbnails
   --clients N           upload clients (8; quick 4)
   --seconds S           length of the upload throughput window (20; quick 6)
   --uploads N           a fixed number of uploads instead of a time
@@ -1106,6 +1106,9 @@ interface GalleryPhase {
   totalCount: number;
   serverCpuMsPerQuery: number;
   cpu: CpuShares;
+  /** images(filter: { filename }) over the same rows: the first opens the search index, then it is cached. */
+  searchColdMs: number;
+  searchWarm: Latency;
 }
 
 const GALLERY_QUERY = `query Gallery($first: Int, $after: String) {
@@ -1115,6 +1118,12 @@ const GALLERY_QUERY = `query Gallery($first: Int, $after: String) {
     nodes { id filename mimeType width height byteSize createdAt url thumbnailUrl originalUrl }
   }
 }`;
+
+const SEARCH_QUERY = `query Search($filter: ImageFilter) {
+  images(first: 24, filter: $filter) { totalCount nodes { id filename } }
+}`;
+/** galleryRow names its images IMG_20000.jpg, IMG_20001.jpg, …: this matches IMG_29990 to IMG_29999. */
+const SEARCH_TEXT = 'img_2999';
 
 interface GalleryData {
   images: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: unknown[] };
@@ -1153,6 +1162,24 @@ async function galleryPhase(
     if (res.raw.includes('failed integrity check')) throw new Error('gallery rows do not open: the bench sealed them wrongly');
     return { ms, images: res.data.images };
   };
+  const search = async () => {
+    const t = performance.now();
+    const res = await client.gql<{ images: { totalCount: number; nodes: Array<{ filename: string }> } }>(
+      SEARCH_QUERY,
+      { filter: { filename: SEARCH_TEXT } },
+      owner.token,
+    );
+    const ms = performance.now() - t;
+    const names = res.data?.images.nodes.map((n) => n.filename) ?? [];
+    if (res.errors || res.data?.images.totalCount !== 10 || !names.every((n) => n.toLowerCase().startsWith(SEARCH_TEXT))) {
+      throw new Error(`search answered wrongly: ${res.raw.slice(0, 500)}`);
+    }
+    return ms;
+  };
+  const searchColdMs = await search();
+  const searchWarm: number[] = [];
+  for (let i = 0; i < 50; i++) searchWarm.push(await search());
+
   for (let i = 0; i < 20; i++) await page(null); // warm-up
 
   const first: number[] = [];
@@ -1179,6 +1206,8 @@ async function galleryPhase(
     totalCount,
     serverCpuMsPerQuery: round2((1000 * watch.cpuSinceMark()) / (first.length + paged.length)),
     cpu: watch.shares(),
+    searchColdMs: Math.round(searchColdMs),
+    searchWarm: latency(searchWarm),
   };
 }
 
@@ -1517,6 +1546,13 @@ function render(r: Report): string {
         `${g.cursorPages.count} paged queries, max ${fmt(g.cursorPages.max, 1)} ms`,
       ],
       ['  CPU use during gallery queries', cpuText(g.cpu), '', '', `${fmt(g.serverCpuMsPerQuery, 1)} server CPU-ms/query`],
+      [
+        `Search by file name, ${g.rows.toLocaleString('en')} images`,
+        `${fmt(g.searchColdMs)} ms cold`,
+        '',
+        '',
+        `the first search opens the user's index; then p50 / p99 ${ms(g.searchWarm)} (${g.searchWarm.count} searches)`,
+      ],
     );
   }
   const t = r.thumbnails;
