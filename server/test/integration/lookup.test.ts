@@ -141,6 +141,16 @@ describe.each(databases)('Lookup on %s', (kind) => {
     expect(await bySessionHash.find(orm.em.fork(), [hash])).toBeNull();
   });
 
+  it('leaves lazy columns out, as findOne does, and they load on demand', async () => {
+    const em = orm.em.fork();
+    const found = await byIdAndOwner.find(em, [image.id, users[0]!.id]);
+    expect(found!.filenameSealed).toBe('sealed-name');
+    expect(found!.metadataSealed).toBeUndefined();
+    expect(found!.searchSealed).toBeUndefined();
+    await em.populate(found!, ['metadataSealed']);
+    expect(found!.metadataSealed).toBe('sealed-metadata');
+  });
+
   it('matches every key: another owner, a missing id or a hostile value finds nothing', async () => {
     expect((await byIdAndOwner.find(orm.em.fork(), [image.id, users[0]!.id]))?.storageId).toBe(image.storageId);
     expect(await byIdAndOwner.find(orm.em.fork(), [image.id, users[1]!.id])).toBeNull();

@@ -34,8 +34,9 @@ export const ImageSchema = defineEntity({
     id: p.string().length(36).primary(),
     owner: () => p.manyToOne(UserSchema).ref().deleteRule('cascade').fieldName('user_id'),
     filenameSealed: p.text(),
-    metadataSealed: p.text().nullable(),
-    searchSealed: p.text(),
+    // Lazy: up to ~55 KB each, needed only by the detail view and the search index (which selects it).
+    metadataSealed: p.text().nullable().lazy(),
+    searchSealed: p.text().lazy(),
     wrappedKey: p.string().length(128),
     keyId: p.string().length(32).index(),
     mimeType: p.string().length(32),

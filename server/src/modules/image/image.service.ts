@@ -26,8 +26,8 @@ import {
 export interface ImageView {
   image: Image;
   filename: string;
-  /** Opens the sealed metadata on demand (only when a client asks for it). */
-  metadata(): unknown;
+  /** Loads and opens the sealed metadata on demand (only when a client asks for it). */
+  metadata(): Promise<unknown>;
 }
 
 export interface ImagePage {
@@ -207,7 +207,7 @@ export class ImageService {
       await em.flush();
       this.search.invalidate(user.id);
       await this.audit.record(em, origin, 'upload', user.id, { imageId: image.id, bytes: bytes.length });
-      return { image, filename, metadata: () => metadata };
+      return { image, filename, metadata: async () => metadata };
     } catch (error) {
       // The row never committed: its files must not outlive it.
       em.clear();
@@ -250,24 +250,18 @@ export class ImageService {
       return await this.guard(em, image, origin, async () => {
         const dek = await this.store.openImageKey(keyed(image));
         const filename = this.store.openField(dek, image.id, 'filename', image.filenameSealed);
-        let metadata: unknown;
-        return {
-          image,
-          filename,
-          metadata: () => {
-            if (metadata === undefined) {
-              metadata = image.metadataSealed
-                ? JSON.parse(this.store.openField(dek, image.id, 'metadata', image.metadataSealed))
-                : null;
-            }
-            return metadata;
-          },
+        let metadata: Promise<unknown> | undefined;
+        const open = async () => {
+          // A lazy column: galleries never load it, only a query that asks for the field.
+          await em.populate(image, ['metadataSealed']);
+          return image.metadataSealed ? JSON.parse(this.store.openField(dek, image.id, 'metadata', image.metadataSealed)) : null;
         };
+        return { image, filename, metadata: () => (metadata ??= open()) };
       });
     } catch (error) {
       // One damaged row must not hide the rest of a gallery; opening it gives the error.
       if (lenient && error instanceof AppError && error.code === 'INTEGRITY_ERROR') {
-        return { image, filename: '(failed integrity check)', metadata: () => null };
+        return { image, filename: '(failed integrity check)', metadata: async () => null };
       }
       throw error;
     }

@@ -14,11 +14,11 @@ export class ImageType {
   @Field(() => String, { description: 'Display image: re-encoded, metadata stripped.' }) url!: string;
   @Field(() => String) thumbnailUrl!: string;
   @Field(() => String, { description: 'The exact uploaded bytes, served as an attachment.' }) originalUrl!: string;
-  /** Opened only when a query asks for the field. */
-  loadMetadata!: () => unknown;
+  /** Loaded and opened only when a query asks for the field. */
+  loadMetadata!: () => Promise<unknown>;
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'Extracted metadata, owner only.' })
-  get metadata(): unknown {
+  get metadata(): Promise<unknown> {
     return this.loadMetadata();
   }
 }
