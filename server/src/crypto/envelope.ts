@@ -38,12 +38,12 @@ export function sealBytes(dek: Buffer, ctx: BlobContext, plaintext: Buffer): Buf
   return seal(dek, aadFields(ctx), plaintext);
 }
 
-/** Throws IntegrityError if the value was altered, truncated, or sealed under another key or context. */
 /** sealBytes as consecutive pieces (see sealParts): what a blob writer stores, without one more copy. */
 export function sealBlob(dek: Buffer, ctx: BlobContext, plaintext: Buffer): Buffer[] {
   return sealParts(dek, aadFields(ctx), plaintext);
 }
 
+/** Throws IntegrityError if the value was altered, truncated, or sealed under another key or context. */
 export function openBytes(dek: Buffer, ctx: BlobContext, sealed: Buffer): Buffer {
   return open(dek, aadFields(ctx), sealed);
 }

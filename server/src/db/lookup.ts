@@ -10,7 +10,9 @@ import { CompiledQuery, type Kysely } from 'kysely';
  * what findOne does with its rows too.
  *
  * Optionally one many-to-one relation is joined and loaded in the same query. Lazy properties
- * are left out, as findOne leaves them out.
+ * are left out, as findOne leaves them out. One difference: an entity this EntityManager already
+ * holds is refreshed from the row (em.map), where findOne would keep it as it is; the lookups
+ * here are the first reads of their request.
  */
 export class Lookup<T extends object> {
   private sql: string | undefined;
