@@ -911,9 +911,11 @@ async function uploadPhase(
   const probeSamples: number[] = [];
   let window = 'throughput';
   let t0 = performance.now();
+  let doneBefore = 0;
   const stopTicker = ticker(
     () =>
-      `uploads (${window}): ${load.samples.length} done, ${(load.samples.length / ((performance.now() - t0) / 1000)).toFixed(2)}/s, ` +
+      `uploads (${window}): ${load.samples.length - doneBefore} done, ` +
+      `${((load.samples.length - doneBefore) / ((performance.now() - t0) / 1000)).toFixed(2)}/s, ` +
       `${loginSamples.length} logins, server RSS ${mib(watch.rss())} MiB`,
   );
   try {
@@ -942,6 +944,7 @@ async function uploadPhase(
     };
 
     window = 'with logins';
+    doneBefore = uploads;
     const peakSoFar = watch.peak();
     watch.mark();
     t0 = performance.now();
