@@ -21,7 +21,7 @@ describe.skipIf(missing !== null)('browser journey (Chromium)', () => {
     server = await spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
     ({ browser, page } = await launchBrowser(15_000));
     for (const [name, data] of [
-      ['sunrise.jpg', await fixtures.jpeg({ width: 900, height: 600 })],
+      ['sunrise.jpg', await fixtures.jpeg({ width: 900, height: 600, gps: { lat: 48.8584, lon: 2.2945 } })],
       ['harbour.png', await fixtures.png()],
     ] as const) {
       const file = path.join(dataDir, name);
@@ -71,6 +71,11 @@ describe.skipIf(missing !== null)('browser journey (Chromium)', () => {
     await page.waitForURL(`**${href}`);
     await expect.poll(() => page.getByText('sunrise.jpg').count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByText(/900\s*×\s*600/).count()).toBeGreaterThan(0);
+    // The metadata, loaded when the detail page asks for it: camera and where the photo was taken.
+    await expect.poll(() => page.getByRole('heading', { name: 'Camera' }).count()).toBe(1);
+    await expect.poll(() => page.getByText('Lockframe Test Camera').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('heading', { name: 'Location' }).count()).toBe(1);
+    await expect.poll(() => page.getByText(/48\.8584\d*° N/).count()).toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('button', { name: 'Delete permanently' }).click();
