@@ -289,7 +289,9 @@ export async function processImage(input: Buffer, limits: ImageLimits): Promise<
     thumbnail = await makeThumbnail(input, display, inspected);
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw isTimeout(error) ? tookTooLong(timeoutSeconds, error) : damaged(error);
+    // libvips reports a killed pipeline as "timeout: …" or, at times, as "VipsImage: killed …" or
+    // the error of whichever operation it stopped: past the deadline, any failure is the timeout.
+    throw isTimeout(error) || performance.now() >= deadline ? tookTooLong(timeoutSeconds, error) : damaged(error);
   }
 
   const sideways = orientation >= 5;
