@@ -16,19 +16,11 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
 }
 
-/** Writes the pieces one after the other; a short gathered write finishes piece by piece. */
+/** Writes the pieces one after the other; a short gathered write (rare) finishes with the rest joined. */
 async function writeAll(file: FileHandle, parts: readonly Buffer[]): Promise<void> {
+  const { bytesWritten } = await file.writev(parts as Buffer[]);
   const total = parts.reduce((sum, part) => sum + part.length, 0);
-  let written = (await file.writev(parts as Buffer[])).bytesWritten;
-  if (written === total) return;
-  for (const part of parts) {
-    if (written >= part.length) {
-      written -= part.length;
-      continue;
-    }
-    await file.writeFile(part.subarray(written));
-    written = 0;
-  }
+  if (bytesWritten < total) await file.writeFile(Buffer.concat(parts).subarray(bytesWritten));
 }
 
 /**
