@@ -15,7 +15,8 @@ import { CompiledQuery, type Kysely } from 'kysely';
  * here are the first reads of their request.
  */
 export class Lookup<T extends object> {
-  private sql: string | undefined;
+  /** Built on first use, from the metadata of the ORM the first EntityManager belongs to. */
+  private compiled: { sql: string; related: EntityClass<object> | undefined } | undefined;
 
   constructor(
     private readonly entity: EntityClass<T>,
@@ -25,7 +26,7 @@ export class Lookup<T extends object> {
 
   /** The one matching entity (its joined relation loaded), or null. `values` follow `where`. */
   async find(em: EntityManager, values: readonly unknown[]): Promise<T | null> {
-    const sql = this.query(em);
+    const { sql, related } = (this.compiled ??= this.compile(em));
     // Bound parameters: the driver sends the values apart from the SQL (connection.execute would
     // inline them, and SQLite ends a statement at a NUL byte). In a transaction, its connection.
     const client = em.getTransactionContext<Kysely<unknown>>() ?? (em.getConnection() as AbstractSqlConnection).getClient();
@@ -39,26 +40,22 @@ export class Lookup<T extends object> {
       else if (column.startsWith('j__')) joined[column.slice(3)] = value;
     }
     // The related entity first, so the relation on the main one resolves to it in the identity map.
-    if (this.join) em.map(this.relationMeta(em).class, joined);
+    if (related) em.map(related, joined);
     return em.map(this.entity, own as EntityDictionary<T>);
   }
 
-  private relationMeta(em: EntityManager): EntityMetadata {
-    const prop = this.join && em.getMetadata().get(this.entity).properties[this.join];
-    if (!prop?.targetMeta || prop.kind !== ReferenceKind.MANY_TO_ONE) throw new Error(`Lookup: ${String(this.join)} is not a many-to-one relation`);
-    return prop.targetMeta;
-  }
-
-  private query(em: EntityManager): string {
-    if (this.sql) return this.sql;
+  private compile(em: EntityManager): { sql: string; related: EntityClass<object> | undefined } {
     const platform = em.getPlatform();
     const q = (id: string) => platform.quoteIdentifier(id);
     const meta = em.getMetadata().get(this.entity);
     const select = columnsOf(meta).map((c) => `${q('e')}.${q(c)} as ${q(`e__${c}`)}`);
     let from = `${q(meta.tableName)} ${q('e')}`;
+    let related: EntityClass<object> | undefined;
     if (this.join) {
       const prop = meta.properties[this.join];
-      const target = this.relationMeta(em);
+      const target = prop.targetMeta;
+      if (!target || prop.kind !== ReferenceKind.MANY_TO_ONE) throw new Error(`Lookup: ${this.join} is not a many-to-one relation`);
+      related = target.class;
       select.push(...columnsOf(target).map((c) => `${q('j')}.${q(c)} as ${q(`j__${c}`)}`));
       const on = target.getPrimaryProps().flatMap((pk) => pk.fieldNames).map((pk, i) => `${q('j')}.${q(pk)} = ${q('e')}.${q(prop.fieldNames[i]!)}`);
       from += ` join ${q(target.tableName)} ${q('j')} on ${on.join(' and ')}`;
@@ -68,8 +65,7 @@ export class Lookup<T extends object> {
       if (!prop || prop.fieldNames.length !== 1) throw new Error(`Lookup: cannot match on ${key}`);
       return `${q('e')}.${q(prop.fieldNames[0]!)} = ?`;
     });
-    this.sql = `select ${select.join(', ')} from ${from} where ${conditions.join(' and ')} limit 1`;
-    return this.sql;
+    return { sql: `select ${select.join(', ')} from ${from} where ${conditions.join(' and ')} limit 1`, related };
   }
 }
 
