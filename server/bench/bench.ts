@@ -28,7 +28,7 @@ import type { SearchDoc } from '../src/modules/image/image.search.js';
 import { User } from '../src/modules/user/user.entity.js';
 import { BlobStore } from '../src/storage/blob-store.js';
 import { SealedStore } from '../src/storage/sealed-store.js';
-import { largeJpeg } from '../test/fixtures/images.js';
+import { largeJpeg, padJpeg } from '../test/fixtures/images.js';
 import { spawnServer, type ServerProcess } from '../test/support/process.js';
 
 const BENCH_FILE = fileURLToPath(import.meta.url);
@@ -378,26 +378,6 @@ function multipartForm(file: Buffer, filename: string): MultipartForm {
 }
 
 // ─── test images ─────────────────────────────────────────────────────────────────────────────
-
-/** Pads a JPEG to exactly `size` bytes with comment segments after SOI (as big maker notes would). */
-function padJpeg(image: Buffer, size: number): Buffer {
-  let padding = size - image.length;
-  if (padding === 0) return image;
-  if (padding < 4) throw new Error('padJpeg: too little room to pad');
-  const segments: Buffer[] = [];
-  while (padding > 0) {
-    // Each segment: marker (2) + length (2, counting itself) + payload; at most 65,537 bytes.
-    let total = Math.min(padding, 0xffff + 2);
-    if (padding - total > 0 && padding - total < 4) total -= 4;
-    const segment = Buffer.alloc(total, 0x20);
-    segment[0] = 0xff;
-    segment[1] = 0xfe;
-    segment.writeUInt16BE(total - 2, 2);
-    segments.push(segment);
-    padding -= total;
-  }
-  return Buffer.concat([image.subarray(0, 2), ...segments, image.subarray(2)]);
-}
 
 interface TestImages {
   photos: Buffer[];
