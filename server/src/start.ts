@@ -6,11 +6,16 @@
  * here without them.
  */
 import { fileURLToPath } from 'node:url';
-import { NODE_FLAGS, runtimeEnv } from './config/runtime.js';
+import { NODE_FLAGS, runtimeEnv, unsupportedNode } from './config/runtime.js';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
+// An older Node fails far less clearly: argon2's native module crashes the process on Node 20.
+const tooOld = unsupportedNode(process.version);
 
-if (process.platform !== 'win32' && typeof process.execve === 'function') {
+if (tooOld) {
+  console.error(tooOld);
+  process.exit(1);
+} else if (process.platform !== 'win32' && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...NODE_FLAGS, ...process.execArgv, main, ...process.argv.slice(2)], runtimeEnv(process.env));
 } else {
   await import('./main.js');

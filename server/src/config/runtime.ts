@@ -24,6 +24,16 @@ export const RUNTIME_ENV: Readonly<Record<string, string>> = {
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
 
+/** The oldest Node.js the server runs on (MikroORM 7; argon2's binary crashes on Node 20). */
+export const MIN_NODE = { major: 22, minor: 17 };
+
+/** Why this Node.js is too old to run the server, or null when it is recent enough. */
+export function unsupportedNode(version: string): string | null {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  if (major > MIN_NODE.major || (major === MIN_NODE.major && minor >= MIN_NODE.minor)) return null;
+  return `Lockframe needs Node.js ${MIN_NODE.major}.${MIN_NODE.minor} or newer; this is ${version}. See the README's Quick start.`;
+}
+
 /** The environment a server process should run with: the operator's, plus the defaults above. */
 export function runtimeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...RUNTIME_ENV, ...env };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { NODE_FLAGS, RUNTIME_ENV } from '../../src/config/runtime.js';
+import { NODE_FLAGS, RUNTIME_ENV, unsupportedNode } from '../../src/config/runtime.js';
 import { spawnServer } from '../support/process.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,4 +59,29 @@ describe('npm start (dist/start.js)', () => {
       }
     },
   );
+});
+
+/** The machine's own node, when it is one the server does not support (Debian's Node 20 here). */
+const olderNode = (() => {
+  const run = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
+  const version = run.status === 0 ? run.stdout.trim() : '';
+  return version && unsupportedNode(version) ? { path: '/usr/bin/node', version } : null;
+})();
+
+describe('npm start on a Node.js that is too old', () => {
+  it.runIf(olderNode)('stops at once with a message naming the versions, before anything is created', () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'lockframe-oldnode-')), 'data');
+    try {
+      const run = spawnSync(olderNode!.path, [path.join(SERVER_DIR, 'dist/start.js')], {
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toBe(unsupportedNode(olderNode!.version));
+      expect(() => readdirSync(dataDir)).toThrow();
+    } finally {
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
 });

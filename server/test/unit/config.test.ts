@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnv } from '../../src/config/env.js';
+import { unsupportedNode } from '../../src/config/runtime.js';
 
 describe('config/env', () => {
   it('has working defaults: embedded SQLite under ./data, port 3000, 5 MiB, 40 MP', () => {
@@ -53,5 +54,14 @@ describe('config/env', () => {
     expect(() =>
       loadEnv({ LOCKFRAME_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'), LOCKFRAME_MASTER_KEY_FILE: '/k' }),
     ).toThrow(/LOCKFRAME_MASTER_KEY/);
+  });
+});
+
+describe('unsupportedNode', () => {
+  it('accepts 22.17 and newer, and names the version it refuses', () => {
+    for (const ok of ['v22.17.0', 'v22.20.1', 'v23.0.0', 'v24.21.0', '30.1.2']) expect(unsupportedNode(ok)).toBeNull();
+    for (const old of ['v22.16.9', 'v20.20.2', 'v18.0.0', 'v0.10.48', 'nonsense']) {
+      expect(unsupportedNode(old)).toBe(`Lockframe needs Node.js 22.17 or newer; this is ${old}. See the README's Quick start.`);
+    }
   });
 });
