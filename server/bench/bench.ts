@@ -26,7 +26,7 @@ import { Image } from '../src/modules/image/image.entity.js';
 import { prepareImage, sealAndStore } from '../src/modules/image/image.pipeline.js';
 import type { SearchDoc } from '../src/modules/image/image.search.js';
 import { User } from '../src/modules/user/user.entity.js';
-import { BlobStore } from '../src/storage/blob-store.js';
+import { LocalBlobStore } from '../src/storage/local-blob-store.js';
 import { SealedStore } from '../src/storage/sealed-store.js';
 import { largeJpeg, padJpeg } from '../test/fixtures/images.js';
 import { spawnServer, type ServerProcess } from '../test/support/process.js';
@@ -632,7 +632,7 @@ async function createDatabase(options: Options): Promise<BenchDatabase> {
 
 /** A sealed store like the server's: blobs under DATA_DIR, data keys wrapped by `masterKey`. */
 async function sealedStore(blobDir: string, dataDir: string, masterKey: string): Promise<SealedStore> {
-  const blobs = new BlobStore(blobDir);
+  const blobs = new LocalBlobStore(blobDir);
   await blobs.init();
   return new SealedStore(blobs, await KeyProvider.open({ masterKey, dataDir }));
 }

@@ -9,32 +9,20 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { pinoHttp } from 'pino-http';
 import type { Env } from './config/env.js';
+import type { KeyProvider } from './crypto/key-provider.js';
 import type { Orm } from './db/orm.js';
-import type { GraphQLContext, RequestContext } from './graphql/context.js';
+import type { GraphQLContext } from './graphql/context.js';
 import { formatGraphQLError } from './graphql/errors.js';
 import { graphqlMultipart } from './graphql/multipart.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
-import type { ImageLimits } from './imaging/process.js';
-import { clientCsp, PERMISSIONS_POLICY, securityHeaders } from './http/security.js';
+import { ByteBudget } from './graphql/upload-budget.js';
+import { AuthEdge, scopeOf } from './http/auth-edge.js';
+import { clientCsp, GRAPHQL_CSP, PERMISSIONS_POLICY, playgroundCsp, securityHeaders } from './http/security.js';
 import type { Logger } from './logger.js';
-import { AuditService } from './modules/audit/audit.service.js';
-import { MailService } from './modules/mail/mail.service.js';
-import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
-import { ApiTokenService } from './modules/token/api-token.service.js';
-import { AccountResolver } from './modules/user/account.resolver.js';
-import { ConfigResolver, ServerConfigType } from './modules/config/config.resolver.js';
-import { AccountService } from './modules/user/account.service.js';
-import { ImageResolver } from './modules/image/image.resolver.js';
-import { imageRoutes } from './modules/image/image.routes.js';
-import { ImageService } from './modules/image/image.service.js';
-import { AuthService } from './modules/session/auth.service.js';
-import { SessionService } from './modules/session/session.service.js';
-import { UserResolver } from './modules/user/user.resolver.js';
-import { UserService } from './modules/user/user.service.js';
+import type { MaintenanceTask } from './maintenance/scheduler.js';
+import { modules } from './modules/index.js';
+import { createServices, type Services } from './services.js';
 import type { BlobStore } from './storage/blob-store.js';
-import { SealedStore } from './storage/sealed-store.js';
-import type { KeyProvider } from './crypto/key-provider.js';
-import { WorkQueue } from './imaging/queue.js';
 
 export interface AppDeps {
   env: Env;
@@ -46,72 +34,27 @@ export interface AppDeps {
 
 export interface App {
   app: express.Express;
-  services: {
-    auth: AuthService;
-    sessions: SessionService;
-    images: ImageService;
-    users: UserService;
-    accounts: AccountService;
-    limits: RateLimitService;
-    mail: MailService;
-  };
+  services: Services;
+  /** Upload memory in use and its limits. */
+  uploads: ByteBudget;
+  /** The modules' periodic work, for the process to schedule (main.ts). */
+  tasks: MaintenanceTask[];
   stop(): Promise<void>;
 }
 
 const MAX_FILES_PER_REQUEST = 10;
 const MAX_QUERY_TOKENS = 2000;
+const MAX_FIELD_BYTES = 100_000;
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    lockframe?: RequestContext;
-  }
-}
-
-/** Express + Apollo + media routes + the web client; no listen, so tests can mount it. */
+/**
+ * The composition root: services, then the HTTP edge, then what each module contributes.
+ * Every request passes the edge (credential → scope) before a resolver or route sees it.
+ * No listen, so tests can mount it.
+ */
 export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promise<App> {
-  const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`;
-  const users = new UserService(env.passwordPolicy);
-  const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
-  const apiTokens = new ApiTokenService();
-  const audit = new AuditService();
-  const limits = new RateLimitService(buildRules(env.registrationsPerIpPerHour));
-  const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
-  const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy }, sessions, apiTokens, mail, limits, audit);
-  const auth = new AuthService(users, sessions, apiTokens, accounts, limits, audit, {
-    secure: env.secureCookies,
-    maxAgeMs: env.sessionMaxMs,
-  });
-  const imageLimits: ImageLimits = {
-    maxPixels: env.maxImagePixels,
-    maxFrames: env.maxImageFrames,
-    displayMaxEdge: 2560,
-    thumbnailMaxEdge: 512,
-  };
-  const queue = new WorkQueue();
-  const images = new ImageService(new SealedStore(blobs, keys), queue, audit, {
-    maxUploadBytes: env.maxUploadBytes,
-    limits: imageLimits,
-    requireVerifiedEmail: env.requireEmailVerification,
-  });
-
-  const schema = await buildGraphQLSchema(
-    new Map<never, object>([
-      [UserResolver as never, new UserResolver(auth)],
-      [AccountResolver as never, new AccountResolver(accounts)],
-      [
-        ConfigResolver as never,
-        new ConfigResolver(
-          Object.assign(new ServerConfigType(), {
-            maxUploadBytes: env.maxUploadBytes,
-            maxImagePixels: env.maxImagePixels,
-            passwordPolicy: env.passwordPolicy,
-            emailVerificationRequired: env.requireEmailVerification,
-          }),
-        ),
-      ],
-      [ImageResolver as never, new ImageResolver(images)],
-    ]),
-  );
+  const services = createServices({ env, log, blobs, keys });
+  const edge = new AuthEdge(services.auth, orm, { secure: env.secureCookies, maxAgeMs: env.sessionMaxMs });
+  const schema = await buildGraphQLSchema(services);
   // Depth, cost, aliases, directives and tokens bounded; field suggestions off unless introspection is on.
   // The token limit is graphql-js's own parse option: armor's version throws from a plugin hook,
   // which Apollo answers with a 500 — for every syntax error, not just long documents.
@@ -163,41 +106,31 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     res.json({ ok: true });
   });
 
-  // One EntityManager fork and one viewer lookup per request, shared by GraphQL and media routes.
-  const withContext = async (req: Request, _res: Response, next: NextFunction) => {
-    const em = orm.em.fork();
-    const requestId = String(req.id);
-    const origin = { ip: req.ip, userAgent: req.get('user-agent'), requestId, log: req.log };
-    req.lockframe = { em, viewer: await auth.authenticate(em, req, origin), requestId, log: req.log, origin };
-    next();
-  };
-  const contextOf = (req: Request): RequestContext => {
-    if (!req.lockframe) throw new Error('request context missing');
-    return req.lockframe;
-  };
+  for (const module of modules) {
+    if (module.http) app.use(module.http.path, edge.scopeMiddleware, module.http.router(services, edge));
+  }
 
-  app.use('/media', withContext);
-  app.use(imageRoutes(images, contextOf));
-
+  const uploadBudget = new ByteBudget(env.uploadMemoryBytes, Math.floor(env.uploadMemoryBytes / 2));
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {
-      res.set({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'", 'Cache-Control': 'no-store' });
+      res.set({ 'Content-Security-Policy': GRAPHQL_CSP, 'Cache-Control': 'no-store' });
       next();
     },
+    // Authenticated from the headers before any body is read: the multipart parser refuses
+    // anonymous uploads without reading them.
+    edge.scopeMiddleware,
     graphqlMultipart(
-      {
-        maxFileBytes: env.maxUploadBytes,
-        maxFiles: MAX_FILES_PER_REQUEST,
-        maxFieldBytes: 100_000,
-        maxActive: queue.concurrency + queue.maxQueued,
-      },
+      { maxFileBytes: env.maxUploadBytes, maxFiles: MAX_FILES_PER_REQUEST, maxFieldBytes: MAX_FIELD_BYTES, stallMs: env.uploadStallMs },
+      uploadBudget,
       log,
     ),
     express.json({ limit: '100kb' }),
-    withContext,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({ ...contextOf(req), req, res }),
+      context: async ({ req, res }): Promise<GraphQLContext> => ({
+        scope: scopeOf(req),
+        session: { start: (token) => edge.startSession(res, token), end: () => edge.endSession(res) },
+      }),
     }),
   );
 
@@ -206,20 +139,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
       '/playground',
       (_req: Request, res: Response, next: NextFunction) => {
         res.locals.cspNonce = randomBytes(16).toString('base64');
-        res.set(
-          'Content-Security-Policy',
-          [
-            "default-src 'self'",
-            `script-src 'self' 'nonce-${res.locals.cspNonce}'`,
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
-            "font-src 'self' data:",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "frame-ancestors 'none'",
-          ].join('; '),
-        );
+        res.set('Content-Security-Policy', playgroundCsp(String(res.locals.cspNonce)));
         next();
       },
       altairExpress({
@@ -246,7 +166,9 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
 
   return {
     app,
-    services: { auth, sessions, images, users, accounts, limits, mail },
+    services,
+    uploads: uploadBudget,
+    tasks: modules.flatMap((m) => m.tasks?.(services, env) ?? []),
     stop: () => apollo.stop(),
   };
 }

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 /** Stable, user-facing error codes. Clients switch on these; never rename one. */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'FILE_TOO_LARGE'
@@ -16,6 +17,7 @@ export type ErrorCode =
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
   FILE_TOO_LARGE: 413,
@@ -53,6 +55,7 @@ export class AppError extends Error {
 }
 
 export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'You need to log in first.');
+export const forbidden = () => new AppError('FORBIDDEN', 'You are not allowed to do this.');
 export const notFound = (what = 'Image') => new AppError('NOT_FOUND', `${what} not found.`);
 export const badInput = (message: string, field?: string, extra?: Record<string, unknown>) =>
   new AppError('BAD_USER_INPUT', message, field || extra ? { ...(field ? { field } : {}), ...extra } : undefined);

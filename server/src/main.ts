@@ -5,9 +5,9 @@ import { createApp } from './app.js';
 import { ConfigError, loadEnv } from './config/env.js';
 import { openDatabase } from './db/orm.js';
 import { createLogger } from './logger.js';
-import { BlobStore } from './storage/blob-store.js';
-import { sweepOrphanBlobs } from './storage/sweep.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
 import { KeyProvider } from './crypto/key-provider.js';
+import { Scheduler } from './maintenance/scheduler.js';
 
 /** env → ORM (+ migrations) → createApp → listen; graceful shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -35,12 +35,13 @@ async function main(): Promise<void> {
       `A new master key was generated at ${keys.file}. BACK IT UP NOW and keep it apart from the data: without it no stored image can ever be decrypted.`,
     );
   }
-  const blobs = new BlobStore(path.join(env.dataDir, 'blobs'));
+  const blobs = new LocalBlobStore(path.join(env.dataDir, 'blobs'));
   await blobs.init(env.orphanGraceMs);
-  await sweepOrphanBlobs(blobs, orm.em.fork(), log, env.orphanGraceMs);
-  const { app, services, stop } = await createApp({ env, orm, log, blobs, keys });
-  await services.sessions.purgeExpired(orm.em.fork());
-  await services.limits.purge(orm.em.fork());
+  const { app, tasks, stop } = await createApp({ env, orm, log, blobs, keys });
+  // What a crash or an expiry left behind goes before the first request, then periodically.
+  const scheduler = new Scheduler(orm, log, tasks);
+  await scheduler.runAll();
+  scheduler.start();
 
   const server: Server = app.listen(env.port, env.host, () => {
     const address = server.address();
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     sweep.unref();
     server.close(async () => {
       clearInterval(sweep);
+      await scheduler.stop();
       await stop();
       await orm.close();
       log.info('stopped');

@@ -5,7 +5,7 @@ import { loadEnv, type Env } from '../config/env.js';
 import { addKeyToFile, defaultKeyFile, loadKeyRing, removeKeyFromFile, type KeySource } from '../crypto/key-file.js';
 import type { KeyRing } from '../crypto/keyring.js';
 import { openDatabase, type Orm } from '../db/orm.js';
-import { Image } from '../modules/image/image.entity.js';
+import { ImageRepository } from '../modules/image/image.repository.js';
 
 /**
  * Master key management:
@@ -17,6 +17,7 @@ import { Image } from '../modules/image/image.entity.js';
  * serving throughout; it reloads the key file when it changes.
  */
 const BATCH = 200;
+const images = new ImageRepository();
 
 function keySource(env: Env): KeySource {
   // The tool must never invent a key: a missing default file means a wrong DATA_DIR, not a first start.
@@ -31,12 +32,8 @@ function keySource(env: Env): KeySource {
   };
 }
 
-async function usage(orm: Orm): Promise<Map<string, number>> {
-  const rows = (await orm.em
-    .fork()
-    .getConnection()
-    .execute('select key_id, count(*) as n from images group by key_id')) as Array<{ key_id: string; n: number | string }>;
-  return new Map(rows.map((r) => [r.key_id, Number(r.n)]));
+function usage(orm: Orm): Promise<Map<string, number>> {
+  return images.keyUsage(orm.em.fork());
 }
 
 async function status(env: Env, orm: Orm): Promise<void> {
@@ -51,25 +48,20 @@ async function status(env: Env, orm: Orm): Promise<void> {
 
 /** Re-wraps, batch by batch, every image key not under the current master key. */
 async function rewrapAll(orm: Orm, ring: KeyRing): Promise<number> {
-  const em = orm.em.fork();
-  const todo = await em.count(Image, { keyId: { $ne: ring.current.id } });
+  const todo = await images.countNotUnderKey(orm.em.fork(), ring.current.id);
   const bar = new SingleBar({ format: 'Re-wrapping image keys [{bar}] {value}/{total} {percentage}% | ETA {eta}s', stream: process.stderr });
   bar.start(todo, 0);
   let done = 0;
   let failed = 0;
   for (let pass = 0; pass < 1000; pass++) {
-    const batch = await orm.em.fork().find(
-      Image,
-      { keyId: { $ne: ring.current.id } },
-      { fields: ['id', 'owner', 'wrappedKey', 'keyId'], limit: BATCH, orderBy: { id: 'asc' }, offset: failed },
-    );
+    const batch = await images.keysNotUnder(orm.em.fork(), ring.current.id, BATCH, failed);
     if (!batch.length) break;
     for (const row of batch) {
-      const ctx = { imageId: row.id, userId: row.owner.id };
+      const ctx = { imageId: row.id, userId: row.ownerId };
       try {
         const next = ring.rewrap(row.wrappedKey, row.keyId, ctx);
         // Compare-and-set: a row changed meanwhile (deleted, or re-wrapped by another run) is left alone.
-        await orm.em.fork().nativeUpdate(Image, { id: row.id, keyId: row.keyId }, { wrappedKey: next.wrapped, keyId: next.keyId });
+        await images.rewrapKey(orm.em.fork(), row.id, row.keyId, { wrappedKey: next.wrapped, keyId: next.keyId });
         done++;
       } catch (error) {
         failed++;

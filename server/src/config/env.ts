@@ -61,6 +61,10 @@ const schema = z.object({
   ORPHAN_GRACE_SECONDS: intFrom(0, 7 * 86_400).default(600),
   /** Largest accepted upload in bytes (inclusive). */
   MAX_UPLOAD_BYTES: intFrom(1, 1024 * MiB).default(5 * MiB),
+  /** Memory for upload bodies being read, over all requests (default: 128 MiB or 4 uploads, whichever is more). */
+  UPLOAD_MEMORY_BYTES: intFrom(MiB, 64 * 1024 * MiB).optional(),
+  /** An upload body that sends nothing for this many seconds is cut. */
+  UPLOAD_STALL_SECONDS: intFrom(1, 300).default(10),
   /** Largest accepted image in pixels, every animation frame counted. */
   MAX_IMAGE_PIXELS: intFrom(1, 1_000_000_000).default(40_000_000),
   /** Most animation frames accepted. */
@@ -103,6 +107,9 @@ export interface Env {
   previousMasterKeys: string[];
   orphanGraceMs: number;
   maxUploadBytes: number;
+  /** Upload memory budget for the process; one account may hold half of it. */
+  uploadMemoryBytes: number;
+  uploadStallMs: number;
   maxImagePixels: number;
   maxImageFrames: number;
   smtpUrl: string | undefined;
@@ -158,6 +165,11 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
   if (raw.SESSION_IDLE_HOURS > raw.SESSION_MAX_HOURS) {
     throw new ConfigError(['SESSION_IDLE_HOURS: must not exceed SESSION_MAX_HOURS']);
   }
+  const uploadMemoryBytes = raw.UPLOAD_MEMORY_BYTES ?? Math.max(128 * MiB, 4 * raw.MAX_UPLOAD_BYTES);
+  // One account may hold half the budget, and that half must fit at least one whole upload.
+  if (uploadMemoryBytes / 2 < raw.MAX_UPLOAD_BYTES + MiB) {
+    throw new ConfigError(['UPLOAD_MEMORY_BYTES: must be at least twice MAX_UPLOAD_BYTES plus 2 MiB (one account may use half of it)']);
+  }
   const base = source.INIT_CWD ?? process.cwd();
   const dataDir = path.resolve(base, raw.DATA_DIR);
   const url = raw.DATABASE_URL;
@@ -178,6 +190,8 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
       .filter(Boolean),
     orphanGraceMs: raw.ORPHAN_GRACE_SECONDS * 1000,
     maxUploadBytes: raw.MAX_UPLOAD_BYTES,
+    uploadMemoryBytes,
+    uploadStallMs: raw.UPLOAD_STALL_SECONDS * 1000,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     maxImageFrames: raw.MAX_IMAGE_FRAMES,
     smtpUrl: raw.SMTP_URL,

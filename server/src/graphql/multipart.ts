@@ -1,18 +1,23 @@
-import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Upload, type FileUpload } from 'graphql-upload-minimal';
+import { fileTooLarge, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { fileTooLarge } from '../errors.js';
+import { scopeOf } from '../http/auth-edge.js';
+import type { ByteBudget } from './upload-budget.js';
+import { UploadedFile } from './upload.js';
 
 /**
- * Parses GraphQL multipart requests (the graphql-multipart-request spec) before Apollo sees them.
+ * Parses GraphQL multipart requests (the graphql-multipart-request spec) before Apollo sees them,
+ * in this order, so that nothing of a request that may not upload is ever read:
  *
- * graphql-upload-minimal's own processRequest is not used: on some malformed bodies it raises an
- * unhandled parser error that takes the process down, silently truncates files at its limit and
- * resolves map paths through the prototype chain. This parser reads the whole (bounded) body,
- * answers every malformed case with a 4xx, and only then hands the operation to Apollo, with
- * graphql-upload-minimal's Upload objects in place so its GraphQLUpload scalar works unchanged.
+ * 1. the CSRF header (a browser can send a multipart form cross-site without a preflight);
+ * 2. a signed-in viewer (the scope middleware has authenticated the request from its headers);
+ * 3. the declared size, then a reservation of that many bytes from the upload memory budget,
+ *    per process and per account (SERVER_BUSY when it is spent);
+ * 4. the body, cut when it stalls, with every malformed case answered by a 4xx.
+ *
+ * Files are read whole and placed in the operation's variables as UploadedFile values, which
+ * only the `Upload` scalar accepts.
  */
 export interface MultipartLimits {
   /** Largest file accepted, inclusive. */
@@ -20,14 +25,11 @@ export interface MultipartLimits {
   maxFiles: number;
   /** Largest `operations` or `map` field. */
   maxFieldBytes: number;
-  /**
-   * Multipart requests in progress at once (reading, queued or processing). Past it a new one is
-   * refused with SERVER_BUSY before its body is read, so a burst can't buffer every body first.
-   */
-  maxActive: number;
+  /** A body that sends nothing for this long is cut (408). */
+  stallMs: number;
 }
 
-type ErrorCode = 'BAD_REQUEST' | 'FILE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE' | 'SERVER_BUSY';
+type ErrorCode = 'BAD_REQUEST' | 'FILE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE' | 'SERVER_BUSY' | 'UNAUTHENTICATED' | 'REQUEST_TIMEOUT';
 
 class MultipartError extends Error {
   constructor(
@@ -46,8 +48,16 @@ const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 
-/** Puts `value` at `path` (e.g. "variables.file") where the operation holds a null placeholder; own properties only. */
-function placeUpload(operations: Record<string, unknown>, path: string, value: unknown): void {
+interface FilePlace {
+  operations: Record<string, unknown>;
+  path: string;
+}
+
+/**
+ * Puts `value` at `path` (e.g. "variables.file") where the operation holds a null placeholder;
+ * own properties only. With `checkOnly`, just checks that the path leads to such a placeholder.
+ */
+function placeUpload(operations: Record<string, unknown>, path: string, value: unknown, checkOnly = false): void {
   const bad = () => new MultipartError(400, 'BAD_REQUEST', `Invalid file path "${path.slice(0, 100)}" in the multipart map.`);
   const segments = path.split('.');
   if (segments[0] !== 'variables' || segments.length < 2 || segments.length > 8) throw bad();
@@ -58,7 +68,7 @@ function placeUpload(operations: Record<string, unknown>, path: string, value: u
     if (!(isPlainObject(container) || Array.isArray(container)) || !Object.hasOwn(container, segment)) throw bad();
     if (i === segments.length - 1) {
       if ((container as Record<string, unknown>)[segment] !== null) throw bad();
-      (container as Record<string, unknown>)[segment] = value;
+      if (!checkOnly) (container as Record<string, unknown>)[segment] = value;
       return;
     }
     target = (container as Record<string, unknown>)[segment];
@@ -81,6 +91,8 @@ function parseJsonField(name: string, value: string): Record<string, unknown> {
   return parsed;
 }
 
+const busy = () => new MultipartError(503, 'SERVER_BUSY', 'The server is busy receiving other uploads. Please retry in a few seconds.');
+
 function sendError(res: Response, error: MultipartError, extensions: Record<string, unknown> = {}): void {
   if (res.headersSent) return;
   res.status(error.status).set('Connection', 'close').json({
@@ -88,16 +100,19 @@ function sendError(res: Response, error: MultipartError, extensions: Record<stri
   });
 }
 
-export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestHandler {
-  // Two JSON fields, every file, and generous room for part headers and boundaries.
-  const maxBodyBytes = limits.maxFiles * (limits.maxFileBytes + 16 * 1024) + 2 * limits.maxFieldBytes + 64 * 1024;
-  let active = 0;
+/** The most a multipart request may declare: its files, two JSON fields and room for part headers. */
+export function maxMultipartBytes(limits: Pick<MultipartLimits, 'maxFiles' | 'maxFileBytes' | 'maxFieldBytes'>): number {
+  return limits.maxFiles * (limits.maxFileBytes + 16 * 1024) + 2 * limits.maxFieldBytes + 64 * 1024;
+}
+
+export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, log: Logger): RequestHandler {
+  // A request must fit in one account's share of the budget, or it could never be admitted.
+  const maxBodyBytes = Math.min(maxMultipartBytes(limits), budget.accountBytes);
 
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST' || !req.is('multipart/form-data')) return next();
 
-    // CSRF: a browser can send a multipart form cross-site without a preflight; a custom header
-    // forces one. Checked before reading the body so nothing of a forged upload is processed.
+    // CSRF: a custom header forces a preflight, which the server refuses cross-site.
     if (!req.get('apollo-require-preflight') && !req.get('x-apollo-operation-name')) {
       return sendError(
         res,
@@ -108,20 +123,22 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
         ),
       );
     }
-    if (active >= limits.maxActive) {
-      res.set('Retry-After', '2');
-      return sendError(
-        res,
-        new MultipartError(503, 'SERVER_BUSY', 'The server is busy processing other images. Please retry in a few seconds.'),
-        { retryAfterSeconds: 2 },
-      );
+    const { viewer } = scopeOf(req);
+    if (!viewer) {
+      const error = unauthenticated();
+      return sendError(res, new MultipartError(401, 'UNAUTHENTICATED', error.message));
     }
-    active++;
-    res.once('close', () => active--);
-    const declared = Number(req.get('content-length') ?? 0);
-    if (declared > maxBodyBytes) {
+    const declared = req.get('content-length') === undefined ? null : Number(req.get('content-length'));
+    if (declared !== null && !(declared <= maxBodyBytes)) {
       return sendError(res, new MultipartError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
     }
+    const release = budget.reserve(viewer.user.id, declared ?? maxBodyBytes);
+    if (!release) {
+      res.set('Retry-After', '2');
+      return sendError(res, busy(), { retryAfterSeconds: 2 });
+    }
+    res.once('close', release);
+    const allowedBytes = declared ?? maxBodyBytes;
 
     let parser: busboy.Busboy;
     try {
@@ -143,7 +160,7 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
     }
 
     let operations: Record<string, unknown> | undefined;
-    let uploads: Map<string, Upload> | undefined;
+    let uploads: Map<string, FilePlace> | undefined;
     const received = new Set<string>();
     let done = false;
     let bodyBytes = 0;
@@ -164,17 +181,33 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
       sendError(res, known);
     };
 
+    // A client that stops sending loses its reservation quickly instead of at the request timeout.
+    let stall: NodeJS.Timeout | undefined;
+    const watchStall = () => {
+      clearTimeout(stall);
+      if (done) return;
+      stall = setTimeout(() => {
+        fail(new MultipartError(408, 'REQUEST_TIMEOUT', `The upload stalled: nothing arrived for ${Math.round(limits.stallMs / 1000)} seconds.`));
+        // The answer is small and goes out at once; then the connection goes, with whatever the client still holds.
+        res.once('finish', () => req.destroy());
+      }, limits.stallMs);
+    };
+    res.once('close', () => clearTimeout(stall));
+    watchStall();
+
     // Every parser error is handled, however many times it fires.
     parser.on('error', fail);
     req.on('data', (chunk: Buffer) => {
       bodyBytes += chunk.length;
-      if (bodyBytes > maxBodyBytes) {
+      watchStall();
+      if (bodyBytes > allowedBytes) {
         fail(new MultipartError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
         req.destroy();
       }
     });
     req.on('error', fail);
     req.on('close', () => {
+      clearTimeout(stall);
       if (!done && !req.complete) {
         done = true;
         parser.destroy();
@@ -196,13 +229,17 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
             throw new MultipartError(413, 'PAYLOAD_TOO_LARGE', `At most ${limits.maxFiles} files per request.`);
           }
           uploads = new Map();
-          for (const [field, paths] of entries) {
-            if (!FIELD_NAME.test(field) || !Array.isArray(paths) || paths.length !== 1 || typeof paths[0] !== 'string') {
+          const paths = new Set<string>();
+          for (const [field, targets] of entries) {
+            if (!FIELD_NAME.test(field) || !Array.isArray(targets) || targets.length !== 1 || typeof targets[0] !== 'string') {
               throw new MultipartError(400, 'BAD_REQUEST', 'Invalid multipart map: each file maps to exactly one path.');
             }
-            const upload = new Upload();
-            placeUpload(operations, paths[0], upload);
-            uploads.set(field, upload);
+            const path = targets[0];
+            if (paths.has(path)) throw new MultipartError(400, 'BAD_REQUEST', 'Invalid multipart map: two files map to the same path.');
+            paths.add(path);
+            // Checked now, so a bad map is refused before any file is read; filled when the file has arrived.
+            placeUpload(operations, path, null, true);
+            uploads.set(field, { operations, path });
           }
         } else {
           throw new MultipartError(
@@ -238,14 +275,12 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
       stream.on('error', fail);
       stream.on('end', () => {
         if (done || stream.truncated) return;
-        const data = Buffer.concat(chunks, size);
-        (upload as unknown as { resolve(file: FileUpload): void }).resolve({
-          fieldName: name,
-          filename: info.filename ?? '',
-          mimetype: info.mimeType,
-          encoding: info.encoding,
-          createReadStream: () => Readable.from([data]) as never,
-        });
+        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        try {
+          placeUpload(upload.operations, upload.path, new UploadedFile(info.filename ?? '', info.mimeType, data));
+        } catch (error) {
+          fail(error);
+        }
       });
     });
 
@@ -257,6 +292,7 @@ export function graphqlMultipart(limits: MultipartLimits, log: Logger): RequestH
         if (!received.has(field)) return fail(new MultipartError(400, 'BAD_REQUEST', `File "${field}" is missing from the request.`));
       }
       done = true;
+      clearTimeout(stall);
       req.body = operations;
       next();
     });

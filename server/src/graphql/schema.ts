@@ -2,29 +2,37 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
-import { ConfigResolver } from '../modules/config/config.resolver.js';
-import { ImageResolver } from '../modules/image/image.resolver.js';
-import { AccountResolver } from '../modules/user/account.resolver.js';
-import { UserResolver } from '../modules/user/user.resolver.js';
+import { modules } from '../modules/index.js';
+import type { ResolverClass } from '../modules/module.js';
+import type { Services } from '../services.js';
+import { authChecker } from './auth-checker.js';
+import { UploadedFile, UploadScalar } from './upload.js';
 
-export const resolverClasses = [UserResolver, AccountResolver, ImageResolver, ConfigResolver] as const;
-type ResolverClass = (typeof resolverClasses)[number];
+export const resolverClasses = modules.flatMap((m) => m.resolvers ?? []);
 
 /**
- * Builds the schema. Resolver instances are made by createApp with their services, so tests
- * and the app share one wiring; the schema dump only needs the shapes, not the instances.
+ * Builds the schema from the modules' resolvers, each made once with the app's services. The
+ * schema dump (emit-schema.ts) needs only the shapes and passes no services.
  */
-export function buildGraphQLSchema(instances: Map<ResolverClass, object> = new Map()): Promise<GraphQLSchema> {
+export function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
+  const instances = new Map<ResolverClass, object>();
   return buildSchema({
-    resolvers: resolverClasses,
+    resolvers: resolverClasses as [ResolverClass, ...ResolverClass[]],
     container: {
       get: (cls: ResolverClass) => {
-        const instance = instances.get(cls);
-        if (!instance) throw new Error(`No instance for resolver ${cls.name}`);
+        if (!services) throw new Error('buildGraphQLSchema: no services, so no resolver can run');
+        let instance = instances.get(cls);
+        if (!instance) instances.set(cls, (instance = new cls(services)));
         return instance;
       },
     },
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    authChecker,
+    // UNAUTHENTICATED / FORBIDDEN come from the auth checker itself; this only applies when it returns false.
+    authMode: 'error',
+    scalarsMap: [
+      { type: Date, scalar: DateTimeResolver },
+      { type: UploadedFile, scalar: UploadScalar },
+    ],
     validate: false,
   });
 }

@@ -33,6 +33,27 @@ export function clientCsp(indexFile: string | null): string {
   ].join('; ');
 }
 
+/** The GraphQL endpoint answers JSON only: nothing in it may load or run anything. */
+export const GRAPHQL_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** Image bytes: never a document that runs anything, even if a browser is tricked into rendering one. */
+export const MEDIA_CSP = "default-src 'none'; sandbox";
+
+/** The GraphQL playground (Altair): its scripts by nonce, everything else from this origin. */
+export function playgroundCsp(nonce: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 /** helmet for every response; the CSP of the client pages is set where they are served. */
 export function securityHeaders(https: boolean): RequestHandler {
   return helmet({

@@ -1,158 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import { notFound } from '../errors.js';
-
 export type BlobVariant = 'original' | 'display' | 'thumbnail';
 
 export const BLOB_VARIANTS: readonly BlobVariant[] = ['original', 'display', 'thumbnail'];
 
-const STORAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const DIR_MODE = 0o700;
-const FILE_MODE = 0o600;
-const TMP_SUFFIX = '.tmp';
-
-function isErrno(error: unknown, ...codes: string[]): boolean {
-  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
-}
-
-/** Writes the pieces one after the other; a short gathered write (rare) finishes with the rest joined. */
-async function writeAll(file: FileHandle, parts: readonly Buffer[]): Promise<void> {
-  const { bytesWritten } = await file.writev(parts as Buffer[]);
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  if (bytesWritten < total) await file.writeFile(Buffer.concat(parts).subarray(bytesWritten));
+/** One stored blob as a listing sees it. */
+export interface StoredBlob {
+  storageId: string;
+  variant: BlobVariant;
+  /** Last change time, in ms since the epoch: the orphan sweep leaves young blobs alone. */
+  mtimeMs: number;
 }
 
 /**
- * Image bytes on disk, one file per variant: `<root>/<2 hex>/<storageId>.<variant>`.
- * Callers only ever name blobs by server-made UUID and variant, so encryption (or another
- * backend) can be added here without touching them. Ids and variants are checked against a
- * strict pattern: a value that does not match is a programming error, and it never becomes a path.
+ * Where image bytes live, named only by a server-made storage id (a lowercase UUID) and a
+ * variant. Everything handed to a store is already sealed (storage/sealed-store.ts): a store
+ * never sees plaintext and never needs a key. Implementations: LocalBlobStore (a folder).
  */
-export class BlobStore {
-  private readonly tmpDir: string;
-
-  constructor(readonly rootDir: string) {
-    this.tmpDir = path.join(rootDir, 'tmp');
-  }
-
-  /**
-   * Creates the folders, private to this user, and clears half-written files from a crash. Only
-   * files older than `tmpGraceMs` go, so another server process sharing the folder keeps its
-   * uploads in flight.
-   */
-  async init(tmpGraceMs = 0): Promise<void> {
-    for (const dir of [this.rootDir, this.tmpDir]) {
-      await mkdir(dir, { recursive: true, mode: DIR_MODE });
-      await chmod(dir, DIR_MODE);
-    }
-    const cutoff = Date.now() - tmpGraceMs;
-    for (const entry of await readdir(this.tmpDir, { withFileTypes: true })) {
-      if (entry.isFile() && entry.name.endsWith(TMP_SUFFIX)) {
-        const file = path.join(this.tmpDir, entry.name);
-        const info = await stat(file).catch(() => null);
-        if (info && info.mtimeMs <= cutoff) await rm(file, { force: true });
-      }
-    }
-  }
-
-  /** Every stored blob: its storage id, variant and last change time (for the orphan sweep). */
-  async *list(): AsyncGenerator<{ storageId: string; variant: BlobVariant; mtimeMs: number }> {
-    for (const shard of await readdir(this.rootDir, { withFileTypes: true })) {
-      if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
-      for (const entry of await readdir(path.join(this.rootDir, shard.name), { withFileTypes: true })) {
-        const match = /^([0-9a-f-]{36})\.(original|display|thumbnail)$/.exec(entry.name);
-        if (!entry.isFile() || !match || !STORAGE_ID.test(match[1]!)) continue;
-        const info = await stat(path.join(this.rootDir, shard.name, entry.name)).catch(() => null);
-        if (info) yield { storageId: match[1]!, variant: match[2] as BlobVariant, mtimeMs: info.mtimeMs };
-      }
-    }
-  }
-
-  /**
-   * Writes a new blob atomically: readers see either nothing or the whole file. The bytes go to
-   * a temporary file that is flushed to disk, then hard-linked into place; the link fails if
-   * the blob exists, so nothing is ever overwritten.
-   */
-  async put(storageId: string, variant: BlobVariant, data: Buffer | readonly Buffer[]): Promise<void> {
-    const target = this.pathOf(storageId, variant);
-    const shardDir = path.dirname(target);
-    const tmp = path.join(this.tmpDir, randomBytes(16).toString('hex') + TMP_SUFFIX);
-    try {
-      const file = await open(tmp, 'wx', FILE_MODE);
-      try {
-        await writeAll(file, Buffer.isBuffer(data) ? [data] : data);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await mkdir(shardDir, { recursive: true, mode: DIR_MODE });
-      await placeWithoutOverwrite(tmp, target);
-      await syncDir(shardDir);
-    } finally {
-      await unlink(tmp).catch(() => undefined);
-    }
-  }
-
+export interface BlobStore {
+  /** Prepares the store and clears what a crash left half-written (older than `tmpGraceMs`). */
+  init(tmpGraceMs?: number): Promise<void>;
+  /** Writes a new blob atomically; refuses to overwrite an existing one. */
+  put(storageId: string, variant: BlobVariant, data: Buffer | readonly Buffer[]): Promise<void>;
   /** The blob's bytes; NOT_FOUND when it does not exist. */
-  async get(storageId: string, variant: BlobVariant): Promise<Buffer> {
-    const target = this.pathOf(storageId, variant);
-    try {
-      return await readFile(target);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw notFound();
-      throw error;
-    }
-  }
-
-  async stat(storageId: string, variant: BlobVariant): Promise<{ size: number } | null> {
-    const target = this.pathOf(storageId, variant);
-    try {
-      const info = await stat(target);
-      return { size: info.size };
-    } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return null;
-      throw error;
-    }
-  }
-
-  /** Removes every variant of the id. Missing files are fine, so it can be retried. */
-  async delete(storageId: string): Promise<void> {
-    const targets = BLOB_VARIANTS.map((variant) => this.pathOf(storageId, variant));
-    await Promise.all(targets.map((target) => rm(target, { force: true })));
-  }
-
-  private pathOf(storageId: string, variant: BlobVariant): string {
-    if (typeof storageId !== 'string' || !STORAGE_ID.test(storageId)) {
-      throw new TypeError('BlobStore: storageId must be a lowercase UUID');
-    }
-    if (!BLOB_VARIANTS.includes(variant)) throw new TypeError('BlobStore: unknown blob variant');
-    return path.join(this.rootDir, storageId.slice(0, 2), `${storageId}.${variant}`);
-  }
-}
-
-async function placeWithoutOverwrite(tmp: string, target: string): Promise<void> {
-  try {
-    await link(tmp, target);
-    return;
-  } catch (error) {
-    if (isErrno(error, 'EEXIST')) throw new Error('BlobStore: refusing to overwrite an existing blob');
-    // Some network filesystems have no hard links; rename is atomic too, but overwrites, so
-    // check first (ids are fresh random UUIDs, so nothing else races us for the name).
-    if (!isErrno(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw error;
-  }
-  if (await stat(target).then(() => true, () => false)) {
-    throw new Error('BlobStore: refusing to overwrite an existing blob');
-  }
-  await rename(tmp, target);
-}
-
-/** Makes a new directory entry survive a power cut, not only the file's bytes. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  get(storageId: string, variant: BlobVariant): Promise<Buffer>;
+  /** The blob's size, or null when it does not exist. */
+  stat(storageId: string, variant: BlobVariant): Promise<{ size: number } | null>;
+  /** Removes every variant of the id; missing ones are fine, so it can be retried. */
+  delete(storageId: string): Promise<void>;
+  /** Every stored blob, in no particular order. */
+  list(): AsyncIterable<StoredBlob>;
 }

@@ -93,27 +93,3 @@ describe.each(databases)('hostile uploads on %s', (kind) => {
     }
   });
 });
-
-describe('a burst of uploads beyond the processing queue', () => {
-  it('is answered SERVER_BUSY before the bodies are read, and every accepted one is stored', async () => {
-    const server = await startTestServer('sqlite');
-    try {
-      const user = await newUser(server.url);
-      const photo = await fixtures.jpeg({ width: 1600, height: 1200 });
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => user.client.upload(photo, `burst-${i}.jpg`)));
-      const busy = results.filter((r) => codeOf(r) === 'SERVER_BUSY');
-      const stored = results.filter((r) => r.data?.uploadImage);
-      expect(busy.length).toBeGreaterThan(0);
-      for (const r of busy) {
-        expect(r.status).toBe(503);
-        expect(r.errors![0]!.extensions!.retryAfterSeconds).toBe(2);
-      }
-      expect(stored.length + busy.length).toBe(30);
-      expect(await imageRowCount(server)).toBe(stored.length);
-      // Once the burst is over, uploads are accepted again.
-      expect((await user.client.upload(photo, 'after.jpg')).errors).toBeUndefined();
-    } finally {
-      await server.close();
-    }
-  });
-});

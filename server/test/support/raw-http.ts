@@ -87,3 +87,26 @@ export function multipartRequest(
     .join('\r\n');
   return Buffer.concat([Buffer.from(`POST /graphql HTTP/1.1\r\n${head}\r\n\r\n`, 'latin1'), body]);
 }
+
+/**
+ * Writes `request` (typically a head and part of its body) and keeps the connection open, as a
+ * slow or hostile client does: `response` settles when the server answers or closes, `close()`
+ * drops the connection.
+ */
+export function holdOpen(port: number, request: Buffer | string): { response: Promise<RawResponse | null>; close(): void } {
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  const response = new Promise<RawResponse | null>((resolve) => {
+    const finish = () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      if (!text) return resolve(null);
+      const [head = '', ...rest] = text.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body: rest.join('\r\n\r\n') });
+    };
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('close', finish);
+    socket.on('error', () => undefined);
+  });
+  socket.write(request);
+  return { response, close: () => socket.destroy() };
+}

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { openDatabase, type Orm } from '../../src/db/orm.js';
-import { BlobStore } from '../../src/storage/blob-store.js';
+import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { KeyProvider } from '../../src/crypto/key-provider.js';
 import { createMysqlDatabase, type DbKind } from './databases.js';
 
@@ -17,7 +17,7 @@ export interface TestServer {
   env: Env;
   orm: Orm;
   dataDir: string;
-  blobs: BlobStore;
+  blobs: LocalBlobStore;
   keys: KeyProvider;
   app: App;
   /** The environment variables the server was configured with (for child-process restarts). */
@@ -60,7 +60,7 @@ async function serveApp(vars: Record<string, string>, cleanup: () => Promise<voi
   const env = loadEnv(vars);
   const dataDir = env.dataDir;
   const orm = await openDatabase(env);
-  const blobs = new BlobStore(path.join(dataDir, 'blobs'));
+  const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'));
   await blobs.init();
   const keys = await KeyProvider.open({
     masterKey: env.masterKey,

@@ -1,9 +1,12 @@
-import type { EntityManager } from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
 import { SearchIndexCache, type SearchEntry } from '../../src/modules/image/image.search.js';
+import type { Scope } from '../../src/scope.js';
 
-// An index that is not cached yet is built without touching the database, so no EntityManager is needed.
-const noDatabase = {} as EntityManager;
+// An index that is not cached yet is built without asking for its freshness, so no database is needed.
+const noDatabase = {} as Scope;
+const neverAsked = async (): Promise<never> => {
+  throw new Error('freshness is only asked for a cached index');
+};
 
 const entry = (id: string): SearchEntry => ({ id, n: `${id}.jpg`, c: '', t: null, createdAt: 1, mimeType: 'image/jpeg' });
 
@@ -12,10 +15,13 @@ describe('SearchIndexCache', () => {
     let builds = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const cache = new SearchIndexCache(async (_em, userId) => {
-      builds++;
-      await gate;
-      return [entry(`${userId}-a`)];
+    const cache = new SearchIndexCache({
+      build: async (_scope, userId) => {
+        builds++;
+        await gate;
+        return [entry(`${userId}-a`)];
+      },
+      freshness: neverAsked,
     });
     const waiting = Array.from({ length: 10 }, () => cache.entries(noDatabase, 'u1'));
     const other = cache.entries(noDatabase, 'u2');
@@ -30,9 +36,12 @@ describe('SearchIndexCache', () => {
 
   it('tries again after a failed opening instead of keeping the failure', async () => {
     let builds = 0;
-    const cache = new SearchIndexCache(async () => {
-      if (++builds === 1) throw new Error('database went away');
-      return [entry('x')];
+    const cache = new SearchIndexCache({
+      build: async () => {
+        if (++builds === 1) throw new Error('database went away');
+        return [entry('x')];
+      },
+      freshness: neverAsked,
     });
     await expect(cache.entries(noDatabase, 'u1')).rejects.toThrow('database went away');
     expect(cache.isCached('u1')).toBe(false);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { BlobStore, type BlobVariant } from '../../src/storage/blob-store.js';
+import type { BlobVariant } from '../../src/storage/blob-store.js';
+import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 
 const MiB = 1024 * 1024;
 
@@ -16,15 +17,15 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
-describe('BlobStore', () => {
+describe('LocalBlobStore', () => {
   let base: string;
   let root: string;
-  let store: BlobStore;
+  let store: LocalBlobStore;
 
   beforeEach(async () => {
     base = await mkdtemp(path.join(tmpdir(), 'lockframe-blobs-'));
     root = path.join(base, 'blobs');
-    store = new BlobStore(root);
+    store = new LocalBlobStore(root);
     await store.init();
   });
   afterEach(() => rm(base, { recursive: true, force: true }));
@@ -134,7 +135,7 @@ describe('BlobStore', () => {
     const id = randomUUID();
     await store.put(id, 'original', Buffer.from('kept'));
 
-    await new BlobStore(root).init();
+    await new LocalBlobStore(root).init();
     expect(await readdir(tmp)).toEqual(['keep.txt']);
     expect((await store.get(id, 'original')).toString()).toBe('kept');
   });
@@ -201,7 +202,7 @@ describe('BlobStore', () => {
   });
 
   it('works when the root does not exist yet, and init can run twice', async () => {
-    const nested = new BlobStore(path.join(base, 'a', 'b', 'blobs'));
+    const nested = new LocalBlobStore(path.join(base, 'a', 'b', 'blobs'));
     await nested.init();
     await nested.init();
     const id = randomUUID();

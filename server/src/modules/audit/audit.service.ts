@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
-import type { Logger } from '../../logger.js';
-import { AuditEvent } from './audit-event.entity.js';
+import type { Scope } from '../../scope.js';
+import { AuditRepository, type AuditRecord } from './audit.repository.js';
 
 export type AuditEventName =
   | 'register'
@@ -22,42 +21,31 @@ export type AuditEventName =
   | 'delete'
   | 'integrity.failure';
 
-/** Where an event came from; filled from the request. */
-export interface AuditOrigin {
-  ip?: string | undefined;
-  userAgent?: string | undefined;
-  requestId?: string | undefined;
-  log: Logger;
-}
-
 /** Security events go to the structured log and to the audit_events table. */
 export class AuditService {
-  async record(
-    em: EntityManager,
-    origin: AuditOrigin,
-    event: AuditEventName,
-    userId: string | null,
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    origin.log.info({ audit: event, userId, requestId: origin.requestId, ...details }, `security event: ${event}`);
+  constructor(private readonly events = new AuditRepository()) {}
+
+  async record(scope: Scope, event: AuditEventName, userId: string | null, details?: Record<string, unknown>): Promise<void> {
+    scope.log.info({ audit: event, userId, requestId: scope.requestId, ...details }, `security event: ${event}`);
     try {
-      // Its own fork and a direct insert: the trail is written even when the request's work fails.
-      await em.fork().insert(AuditEvent, {
+      // Its own fork, outside any transaction of the request: the trail is written even when the request's work fails.
+      await this.events.insert(scope.em.fork(), {
         id: randomUUID(),
         userId,
         event,
-        ip: origin.ip?.slice(0, 64) ?? null,
-        userAgent: origin.userAgent?.slice(0, 255) ?? null,
-        requestId: origin.requestId?.slice(0, 64) ?? null,
+        ip: scope.origin.ip?.slice(0, 64) ?? null,
+        userAgent: scope.origin.userAgent?.slice(0, 255) ?? null,
+        requestId: scope.requestId.slice(0, 64),
         details: details ?? null,
         createdAt: new Date(),
       });
     } catch (error) {
-      origin.log.error({ err: error, audit: event }, 'could not store a security event');
+      scope.log.error({ err: error, audit: event }, 'could not store a security event');
     }
   }
 
-  list(em: EntityManager, userId: string, first: number): Promise<AuditEvent[]> {
-    return em.find(AuditEvent, { userId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first });
+  /** The viewer's own events, newest first. */
+  list(scope: Scope, userId: string, first: number): Promise<AuditRecord[]> {
+    return this.events.listFor(scope.em, userId, first);
   }
 }

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import type { Services } from '../../services.js';
 
 /** What a client needs to pre-check input the way the server will: limits and policies, nothing secret. */
 @ObjectType('ServerConfig')
@@ -12,7 +13,11 @@ export class ServerConfigType {
 
 @Resolver()
 export class ConfigResolver {
-  constructor(private readonly config: ServerConfigType) {}
+  private readonly config: ServerConfigType;
+
+  constructor(services: Services) {
+    this.config = Object.assign(new ServerConfigType(), services.config);
+  }
 
   @Query(() => ServerConfigType, { description: 'Public limits and policies of this server.' })
   serverConfig(): ServerConfigType {

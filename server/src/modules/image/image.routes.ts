@@ -1,6 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { AppError } from '../../errors.js';
-import type { RequestContext } from '../../graphql/context.js';
+import { AppError, notFound } from '../../errors.js';
+import { scopeOf, type AuthEdge } from '../../http/auth-edge.js';
+import { MEDIA_CSP } from '../../http/security.js';
+import { signedIn } from '../../scope.js';
 import type { BlobVariant } from '../../storage/blob-store.js';
 import type { ImageService } from './image.service.js';
 
@@ -22,28 +24,28 @@ function ifNoneMatch(req: Request, etag: string): boolean {
 }
 
 /**
- * Image bytes over plain HTTP: rate limit → authenticate (middleware) → the shared access check
- * → decrypt → serve with headers that keep the bytes inert.
+ * Image bytes over plain HTTP: authenticate (the edge, before this router) → the shared access
+ * check → decrypt → serve with headers that keep the bytes inert.
  */
-export function imageRoutes(images: ImageService, contextOf: (req: Request) => RequestContext): Router {
+export function imageRoutes(images: ImageService, edge: AuthEdge): Router {
   const router = Router();
 
-  router.get('/media/:id/:variant', async (req: Request, res: Response) => {
-    const ctx = contextOf(req);
+  router.get('/:id/:variant', edge.requireSignedIn, async (req: Request, res: Response) => {
+    const scope = signedIn(scopeOf(req));
     res.set({
       'Cache-Control': 'private, no-cache',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Content-Security-Policy': MEDIA_CSP,
       'Cross-Origin-Resource-Policy': 'same-origin',
     });
-    const variant = VARIANTS[String(req.params.variant)];
     try {
-      if (!variant) throw new AppError('NOT_FOUND', 'Image not found.');
-      const image = await images.requireAccess(ctx.em, ctx.viewer, String(req.params.id));
+      const variant = VARIANTS[String(req.params.variant)];
+      if (!variant) throw notFound();
+      const image = await images.requireMedia(scope, String(req.params.id), variant);
       const etag = etagOf(image.id, variant);
       res.set('ETag', etag);
       if (ifNoneMatch(req, etag)) return void res.status(304).end();
-      const { filename, data, mimeType } = await images.readVariant(ctx.em, image, variant, ctx.origin);
+      const { filename, data, mimeType } = await images.readVariant(scope, image, variant);
       res.set({ 'Content-Type': mimeType, 'Content-Length': String(data.length) });
       if (variant === 'original') res.set('Content-Disposition', contentDisposition(filename));
       res.end(data);

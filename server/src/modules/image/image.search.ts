@@ -1,6 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
-import { Image } from './image.entity.js';
+import type { Scope } from '../../scope.js';
 
 /** What a search can match on; decrypted only in memory. */
 export interface SearchDoc {
@@ -63,20 +61,23 @@ export function matches(entry: SearchEntry, filter: ImageFilterInput): boolean {
  * memory. The opened index is cached per user for a short time and re-checked against the row
  * count and newest upload, so other server processes' changes show up too.
  */
+export interface SearchIndexSource {
+  /** Opens every search document of the user. */
+  build(scope: Scope, userId: string): Promise<SearchEntry[]>;
+  /** The user's image count and newest upload time (ms), to tell whether a cached index is stale. */
+  freshness(scope: Scope, userId: string): Promise<{ count: number; newest: number }>;
+}
+
 export class SearchIndexCache {
   private readonly cache = new Map<string, CachedIndex>();
   private readonly building = new Map<string, Promise<SearchEntry[]>>();
 
-  constructor(private readonly build: (em: EntityManager, userId: string) => Promise<SearchEntry[]>) {}
+  constructor(private readonly source: SearchIndexSource) {}
 
-  async entries(em: EntityManager, userId: string): Promise<SearchEntry[]> {
+  async entries(scope: Scope, userId: string): Promise<SearchEntry[]> {
     const cached = this.cache.get(userId);
     if (cached && Date.now() - cached.builtAt < CACHE_TTL_MS) {
-      const [count, latest] = await Promise.all([
-        em.count(Image, { owner: userId }),
-        em.findOne(Image, { owner: userId }, { fields: ['createdAt'], orderBy: { createdAt: 'desc' } }),
-      ]);
-      const newest = latest ? latest.createdAt.getTime() : 0;
+      const { count, newest } = await this.source.freshness(scope, userId);
       if (count === cached.count && newest === cached.newest) {
         this.touch(userId, cached);
         return cached.entries;
@@ -85,14 +86,14 @@ export class SearchIndexCache {
     // Opening an index is CPU work: callers that arrive while it is being opened share it.
     let building = this.building.get(userId);
     if (!building) {
-      building = this.rebuild(em, userId).finally(() => this.building.delete(userId));
+      building = this.rebuild(scope, userId).finally(() => this.building.delete(userId));
       this.building.set(userId, building);
     }
     return building;
   }
 
-  private async rebuild(em: EntityManager, userId: string): Promise<SearchEntry[]> {
-    const entries = await this.build(em, userId);
+  private async rebuild(scope: Scope, userId: string): Promise<SearchEntry[]> {
+    const entries = await this.source.build(scope, userId);
     const newest = entries.reduce((max, e) => Math.max(max, e.createdAt), 0);
     this.touch(userId, { entries, count: entries.length, newest, builtAt: Date.now() });
     return entries;
@@ -111,26 +112,4 @@ export class SearchIndexCache {
     this.cache.set(userId, index);
     while (this.cache.size > CACHE_USERS) this.cache.delete(this.cache.keys().next().value!);
   }
-}
-
-export interface SearchRow {
-  id: string;
-  createdAt: Date;
-  mimeType: string;
-  searchSealed: string;
-  wrappedKey: string;
-  keyId: string;
-}
-
-/**
- * Rows needed to open a user's search documents, as plain objects: hydrating thousands of
- * entities costs more than opening their documents.
- */
-export function searchRows(em: EntityManager, userId: string): Promise<SearchRow[]> {
-  return (em as SqlEntityManager)
-    .createQueryBuilder(Image)
-    .select(['id', 'createdAt', 'mimeType', 'searchSealed', 'wrappedKey', 'keyId'])
-    .where({ owner: userId })
-    .orderBy({ createdAt: 'desc', id: 'desc' })
-    .execute<SearchRow[]>('all', true);
 }

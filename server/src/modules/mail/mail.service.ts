@@ -13,7 +13,7 @@ export interface Mail {
 export interface MailOptions {
   smtpUrl: string | undefined;
   from: string;
-  /** Without SMTP, mails are written here (and to the log) so a local user can follow the links. */
+  /** Without SMTP, mails are written here (the log names the file) so a local user can follow the links. */
   outboxDir: string;
 }
 
@@ -43,6 +43,7 @@ export class MailService {
     await mkdir(this.options.outboxDir, { recursive: true, mode: 0o700 });
     const file = path.join(this.options.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`);
     await writeFile(file, (info as { message: Buffer }).message, { mode: 0o600 });
-    this.log.info({ to: mail.to, subject: mail.subject, file, text: mail.text }, 'mail written to the outbox (no SMTP_URL)');
+    // The text stays in the file: it may carry a link token, a passphrase or another secret.
+    this.log.info({ to: mail.to, subject: mail.subject, file }, 'mail written to the outbox (no SMTP_URL): open the file to read it');
   }
 }

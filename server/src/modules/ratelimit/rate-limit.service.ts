@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
 import { AppError } from '../../errors.js';
-import { RateEvent } from './rate-event.entity.js';
+import type { Scope } from '../../scope.js';
+import { RateEventRepository } from './rate-event.repository.js';
 
 /**
  * How many events a key may have within a window, and what follows. `delay` gives a progressive
@@ -60,26 +60,19 @@ export function rateLimited(retryAfterSeconds: number, locked: boolean): AppErro
 }
 
 export class RateLimitService {
-  private hits = 0;
-
   constructor(
     readonly rules: RateRules = DEFAULT_RULES,
     private readonly now: () => number = Date.now,
+    private readonly events = new RateEventRepository(),
   ) {}
 
   /** The key's state from its events in the window, leaving out the event `exceptId` (a reservation's own). */
-  async state(em: EntityManager, key: string, rule: RateRule, exceptId?: string): Promise<RateState> {
-    key = key.slice(0, MAX_KEY);
-    const since = new Date(this.now() - rule.windowMs);
-    const where = exceptId ? { key, at: { $gt: since }, id: { $ne: exceptId } } : { key, at: { $gt: since } };
-    const [count, newest] = await Promise.all([
-      em.count(RateEvent, where),
-      em.findOne(RateEvent, where, { orderBy: { at: 'desc' }, fields: ['at'] }),
-    ]);
+  async state(scope: Scope, key: string, rule: RateRule, exceptId?: string): Promise<RateState> {
+    const { count, newest } = await this.events.window(scope.em, key.slice(0, MAX_KEY), new Date(this.now() - rule.windowMs), exceptId);
     if (count < rule.free || !newest) return { count, retryAfterSeconds: 0, locked: false };
     const locked = count >= rule.lockAfter;
     const waitMs = locked ? rule.lockMs : 1000 * 2 ** (count - rule.free + 1);
-    const remaining = newest.at.getTime() + waitMs - this.now();
+    const remaining = newest.getTime() + waitMs - this.now();
     return { count, retryAfterSeconds: Math.max(0, Math.ceil(remaining / 1000)), locked: locked && remaining > 0 };
   }
 
@@ -91,17 +84,13 @@ export class RateLimitService {
    * withdrawing the reservation, when any key must wait. Otherwise the reservation stays counted
    * unless `release()` withdraws it, for an attempt that turned out not to count (a good password).
    */
-  async reserve(em: EntityManager, checks: Array<[string, RateRule]>): Promise<{ release(): Promise<void> }> {
+  async reserve(scope: Scope, checks: Array<[string, RateRule]>): Promise<{ release(): Promise<void> }> {
     const at = new Date(this.now());
     const ids = checks.map(() => randomUUID());
-    const fork = em.fork();
-    checks.forEach(([key], i) => fork.create(RateEvent, { id: ids[i]!, key: key.slice(0, MAX_KEY), at }));
-    await fork.flush();
-    if (++this.hits % 500 === 0) await this.purge(em);
-    const release = async () => {
-      await em.nativeDelete(RateEvent, { id: { $in: ids } });
-    };
-    const states = await Promise.all(checks.map(([key, rule], i) => this.state(em, key, rule, ids[i])));
+    // Outside any transaction of the request, so other requests see the reservation at once.
+    await this.events.insert(scope.em.fork(), checks.map(([key], i) => ({ id: ids[i]!, key: key.slice(0, MAX_KEY), at })));
+    const release = () => this.events.deleteIds(scope.em, ids);
+    const states = await Promise.all(checks.map(([key, rule], i) => this.state(scope, key, rule, ids[i])));
     const worst = states.reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a));
     if (worst.retryAfterSeconds > 0) {
       await release();
@@ -110,12 +99,12 @@ export class RateLimitService {
     return { release };
   }
 
-  async clear(em: EntityManager, key: string): Promise<void> {
-    await em.nativeDelete(RateEvent, { key: key.slice(0, MAX_KEY) });
+  async clear(scope: Scope, key: string): Promise<void> {
+    await this.events.deleteKey(scope.em, key.slice(0, MAX_KEY));
   }
 
-  /** Drops events older than any window. */
-  async purge(em: EntityManager): Promise<number> {
-    return em.nativeDelete(RateEvent, { at: { $lt: new Date(this.now() - 24 * 60 * MINUTE) } });
+  /** Drops events older than any window (a maintenance task). */
+  purge(scope: Scope): Promise<number> {
+    return this.events.deleteBefore(scope.em, new Date(this.now() - 24 * 60 * MINUTE));
   }
 }

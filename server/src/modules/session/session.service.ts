@@ -1,32 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
-import { Lookup } from '../../db/lookup.js';
-import { unauthenticated } from '../../errors.js';
-import type { ApiToken } from '../token/api-token.entity.js';
-import type { User } from '../user/user.entity.js';
-import { Session } from './session.entity.js';
-
-/** Who is making a request: the user and the credential that proves it (a login session or an API token). */
-export interface Viewer {
-  user: User;
-  session: Session | null;
-  apiToken: ApiToken | null;
-}
-
-/** The viewer, or UNAUTHENTICATED: the first step of anything that needs a login. */
-export function requireViewer(viewer: Viewer | null): Viewer {
-  if (!viewer) throw unauthenticated();
-  return viewer;
-}
+import type { Scope, Viewer } from '../../scope.js';
+import { SessionRepository, type SessionRecord } from './session.repository.js';
 
 export interface SessionPolicy {
   idleMs: number;
   maxMs: number;
-}
-
-export interface ClientInfo {
-  userAgent?: string | undefined;
-  ip?: string | undefined;
 }
 
 /** How often lastSeenAt is written; reading a gallery should not write on every request. */
@@ -38,66 +16,65 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Login sessions: made at login, found by the hash of their token, ended by logout, expiry or revocation. */
 export class SessionService {
-  /** Runs for every request that carries a session token. */
-  private readonly byTokenHash = new Lookup(Session, ['tokenHash'], 'user');
-
-  constructor(private readonly policy: SessionPolicy) {}
+  constructor(
+    private readonly policy: SessionPolicy,
+    private readonly sessions = new SessionRepository(),
+  ) {}
 
   /** Starts a session; the token is returned once and only its hash is stored. */
-  async create(em: EntityManager, user: User, client: ClientInfo): Promise<{ token: string; session: Session }> {
+  async create(scope: Scope, userId: string): Promise<{ token: string; session: SessionRecord }> {
     const token = randomBytes(32).toString('base64url');
     const now = new Date();
-    const session = em.create(Session, {
+    const session: SessionRecord = {
       id: randomUUID(),
-      user,
-      tokenHash: hashToken(token),
+      userId,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: new Date(now.getTime() + this.policy.maxMs),
-      userAgent: client.userAgent?.slice(0, 255) ?? null,
-      ip: client.ip?.slice(0, 64) ?? null,
-    });
-    await em.flush();
+      userAgent: scope.origin.userAgent?.slice(0, 255) ?? null,
+      ip: scope.origin.ip?.slice(0, 64) ?? null,
+    };
+    await this.sessions.insert(scope.em, { ...session, tokenHash: hashToken(token) });
     return { token, session };
   }
 
   /** The viewer a token belongs to, or null when it is unknown, revoked or expired. */
-  async resolve(em: EntityManager, token: string): Promise<Viewer | null> {
+  async resolve(scope: Scope, token: string): Promise<Viewer | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
-    const session = await this.byTokenHash.find(em, [hashToken(token)]);
-    if (!session) return null;
+    const found = await this.sessions.findByTokenHash(scope.em, hashToken(token));
+    if (!found) return null;
+    const { session, user } = found;
     const now = Date.now();
     if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + this.policy.idleMs <= now) {
-      await em.nativeDelete(Session, { id: session.id });
+      await this.sessions.delete(scope.em, session.id);
       return null;
     }
-    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-      await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: new Date(now) });
-    }
-    return { user: session.user.getEntity(), session, apiToken: null };
+    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) await this.sessions.touch(scope.em, session.id, new Date(now));
+    return { user, sessionId: session.id, apiTokenId: null };
   }
 
-  async revoke(em: EntityManager, session: Session): Promise<void> {
-    await em.nativeDelete(Session, { id: session.id });
+  revoke(scope: Scope, sessionId: string): Promise<void> {
+    return this.sessions.delete(scope.em, sessionId);
   }
 
-  list(em: EntityManager, userId: string): Promise<Session[]> {
-    return em.find(Session, { user: userId, expiresAt: { $gt: new Date() } }, { orderBy: { lastSeenAt: 'desc', id: 'desc' } });
+  list(scope: Scope, userId: string): Promise<SessionRecord[]> {
+    return this.sessions.listLive(scope.em, userId, new Date());
   }
 
   /** Revokes one of the user's sessions; false when it is not theirs or already gone. */
-  async revokeById(em: EntityManager, userId: string, id: string): Promise<boolean> {
-    return (await em.nativeDelete(Session, { id: String(id).slice(0, 64), user: userId })) > 0;
+  revokeById(scope: Scope, userId: string, id: string): Promise<boolean> {
+    return this.sessions.deleteOwned(scope.em, userId, String(id).slice(0, 64));
   }
 
   /** Ends every session of the user except `keep` (all of them when keep is null). */
-  async revokeAll(em: EntityManager, userId: string, keep: string | null = null): Promise<number> {
-    return em.nativeDelete(Session, keep ? { user: userId, id: { $ne: keep } } : { user: userId });
+  revokeAll(scope: Scope, userId: string, keep: string | null = null): Promise<number> {
+    return this.sessions.deleteAllOf(scope.em, userId, keep);
   }
 
-  /** Removes expired sessions; called at start and now and then. */
-  async purgeExpired(em: EntityManager): Promise<number> {
-    return em.nativeDelete(Session, { expiresAt: { $lte: new Date() } });
+  /** Removes expired sessions (a maintenance task). */
+  purgeExpired(scope: Scope): Promise<number> {
+    return this.sessions.deleteExpired(scope.em, new Date());
   }
 }

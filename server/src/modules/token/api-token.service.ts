@@ -1,85 +1,81 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
-import { Lookup } from '../../db/lookup.js';
 import { badInput, notFound } from '../../errors.js';
+import type { Account, Scope } from '../../scope.js';
 import { hashToken } from '../session/session.service.js';
-import type { User } from '../user/user.entity.js';
-import { ApiToken } from './api-token.entity.js';
+import { ApiTokenRepository, type ApiTokenRecord } from './api-token.repository.js';
 
 /** Recognizable prefix: secret scanners and people can tell a Lockframe token at a glance. */
 export const API_TOKEN_PREFIX = 'lfk_';
 const API_TOKEN_PATTERN = /^lfk_[A-Za-z0-9_-]{43}$/;
 const MAX_TOKENS_PER_USER = 50;
 const MAX_EXPIRY_DAYS = 3650;
+/** How often lastUsedAt is written (and the use audited). */
+const TOUCH_INTERVAL_MS = 60_000;
 
 export function looksLikeApiToken(token: string): boolean {
   return token.startsWith(API_TOKEN_PREFIX);
 }
 
+/** Long-lived bearer tokens for scripts. */
 export class ApiTokenService {
-  /** Runs for every request that carries an API token. */
-  private readonly byTokenHash = new Lookup(ApiToken, ['tokenHash'], 'user');
+  constructor(private readonly tokens = new ApiTokenRepository()) {}
 
-  async create(
-    em: EntityManager,
-    user: User,
-    input: { name: string; expiresInDays?: number | null },
-  ): Promise<{ token: ApiToken; secret: string }> {
+  async create(scope: Scope, userId: string, input: { name: string; expiresInDays?: number | null }): Promise<{ token: ApiTokenRecord; secret: string }> {
     const name = input.name.trim().replace(/[\p{Cc}\p{Cf}]/gu, '');
     if (name.length < 1 || name.length > 100) throw badInput('Give the token a name of 1 to 100 characters.', 'name');
     const days = input.expiresInDays;
     if (days != null && (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS)) {
       throw badInput(`Expiry must be between 1 and ${MAX_EXPIRY_DAYS} days.`, 'expiresInDays');
     }
-    if ((await em.count(ApiToken, { user: user.id })) >= MAX_TOKENS_PER_USER) {
+    if ((await this.tokens.countOf(scope.em, userId)) >= MAX_TOKENS_PER_USER) {
       throw badInput(`You can have at most ${MAX_TOKENS_PER_USER} API tokens. Revoke one first.`, 'name');
     }
     const secret = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = new Date();
-    const token = em.create(ApiToken, {
+    const token: ApiTokenRecord = {
       id: randomUUID(),
-      user: user.id,
+      userId,
       name,
       prefix: secret.slice(0, 12),
-      tokenHash: hashToken(secret),
       createdAt: now,
       lastUsedAt: null,
       expiresAt: days ? new Date(now.getTime() + days * 86_400_000) : null,
-    });
-    await em.flush();
+    };
+    await this.tokens.insert(scope.em, { ...token, tokenHash: hashToken(secret) });
     return { token, secret };
   }
 
-  list(em: EntityManager, user: User): Promise<ApiToken[]> {
-    return em.find(ApiToken, { user: user.id }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  list(scope: Scope, userId: string): Promise<ApiTokenRecord[]> {
+    return this.tokens.listOf(scope.em, userId);
   }
 
-  async revoke(em: EntityManager, user: User, id: string): Promise<ApiToken> {
-    const token = await em.findOne(ApiToken, { id: String(id).slice(0, 64), user: user.id });
+  async revoke(scope: Scope, userId: string, id: string): Promise<ApiTokenRecord> {
+    const token = await this.tokens.findOwned(scope.em, userId, String(id).slice(0, 64));
     if (!token) throw notFound('API token');
-    await em.nativeDelete(ApiToken, { id: token.id });
+    await this.tokens.delete(scope.em, token.id);
     return token;
   }
 
-  async revokeAll(em: EntityManager, userId: string): Promise<number> {
-    return em.nativeDelete(ApiToken, { user: userId });
+  revokeAll(scope: Scope, userId: string): Promise<number> {
+    return this.tokens.deleteAllOf(scope.em, userId);
   }
 
   /**
-   * The token's row and user, or null when unknown or expired. Records when it was last used, at
-   * most once a minute; `touched` says this call did, so the caller can log the use that often.
+   * The token's row and account, or null when unknown or expired. Records when it was last used,
+   * at most once a minute; `touched` says this call did, so the caller can audit the use that often.
    */
-  async resolve(em: EntityManager, secret: string): Promise<{ token: ApiToken; touched: boolean } | null> {
+  async resolve(scope: Scope, secret: string): Promise<{ token: ApiTokenRecord; user: Account; touched: boolean } | null> {
     if (!API_TOKEN_PATTERN.test(secret)) return null;
-    const token = await this.byTokenHash.find(em, [hashToken(secret)]);
-    if (!token) return null;
+    const found = await this.tokens.findByTokenHash(scope.em, hashToken(secret));
+    if (!found) return null;
+    const { token, user } = found;
     const now = Date.now();
     if (token.expiresAt && token.expiresAt.getTime() <= now) return null;
-    const touched = !token.lastUsedAt || now - token.lastUsedAt.getTime() > 60_000;
+    const touched = !token.lastUsedAt || now - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS;
     if (touched) {
       token.lastUsedAt = new Date(now);
-      await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: token.lastUsedAt });
+      await this.tokens.touch(scope.em, token.id, token.lastUsedAt);
     }
-    return { token, touched };
+    return { token, user, touched };
   }
 }

@@ -1,245 +1,218 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import { randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
 import { AppError, badInput, notFound } from '../../errors.js';
-import type { AuditEvent } from '../audit/audit-event.entity.js';
-import type { AuditOrigin, AuditService } from '../audit/audit.service.js';
-import { EmailToken, type EmailTokenPurpose } from '../mail/email-token.entity.js';
+import type { Account, Scope, SignedInScope } from '../../scope.js';
+import type { AuditRecord } from '../audit/audit.repository.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { EmailTokenPurpose } from '../mail/email-token.entity.js';
+import { EmailTokenRepository } from '../mail/email-token.repository.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
-import { hashToken, requireViewer, type SessionService, type Viewer } from '../session/session.service.js';
-import type { Session } from '../session/session.entity.js';
-import type { ApiToken } from '../token/api-token.entity.js';
+import type { SessionRecord } from '../session/session.repository.js';
+import { hashToken, type SessionService } from '../session/session.service.js';
+import type { ApiTokenRecord } from '../token/api-token.repository.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
 import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
-import { User } from './user.entity.js';
+import { UserRepository } from './user.repository.js';
 import { ARGON2_OPTIONS, normalizeEmail } from './user.service.js';
 
 const HOUR = 3_600_000;
 const LIFETIME: Record<EmailTokenPurpose, number> = { verify: 24 * HOUR, reset: HOUR };
+const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-export interface AccountServiceOptions {
+export interface AccountServiceDeps {
   publicUrl: string;
   policy: PasswordPolicyName;
+  sessions: SessionService;
+  apiTokens: ApiTokenService;
+  mail: MailService;
+  limits: RateLimitService;
+  audit: AuditService;
 }
 
 const invalidLink = () => badInput('This link is invalid, already used or expired. Ask for a new one.', 'token');
 
-/** E-mail verification, password reset and password change. */
+/** E-mail verification, password reset and change, and the viewer's sessions, API tokens and security log. */
 export class AccountService {
   constructor(
-    private readonly options: AccountServiceOptions,
-    private readonly sessions: SessionService,
-    private readonly apiTokens: ApiTokenService,
-    private readonly mail: MailService,
-    private readonly limits: RateLimitService,
-    private readonly audit: AuditService,
+    private readonly deps: AccountServiceDeps,
+    private readonly users = new UserRepository(),
+    private readonly links = new EmailTokenRepository(),
   ) {}
 
   /** Sends the verification mail for a new (or still unverified) account. */
-  async sendVerification(em: EntityManager, user: User): Promise<void> {
-    const token = await this.issue(em, user, 'verify');
-    await this.mail.send({
+  async sendVerification(scope: Scope, user: Account): Promise<void> {
+    const token = await this.issue(scope, user, 'verify');
+    await this.deps.mail.send({
       to: user.email,
       subject: 'Confirm your e-mail address for Lockframe',
       text:
         `Hello ${user.username},\n\nConfirm your e-mail address by opening this link within 24 hours:\n\n` +
-        `${this.options.publicUrl}/verify-email#token=${token}\n\nIf you did not create a Lockframe account, ignore this mail.\n`,
+        `${this.deps.publicUrl}/verify-email#token=${token}\n\nIf you did not create a Lockframe account, ignore this mail.\n`,
     });
   }
 
   /** Told to the owner of an address someone tried to register again. */
-  async sendAlreadyRegistered(user: User): Promise<void> {
-    await this.mail.send({
+  async sendAlreadyRegistered(_scope: Scope, user: Account): Promise<void> {
+    await this.deps.mail.send({
       to: user.email,
       subject: 'Someone tried to register with your e-mail address',
       text:
         `Hello ${user.username},\n\nSomeone tried to create a Lockframe account with this e-mail address, which already ` +
-        `has one. If it was you, log in instead, or reset your password here:\n\n${this.options.publicUrl}/forgot-password\n`,
+        `has one. If it was you, log in instead, or reset your password here:\n\n${this.deps.publicUrl}/forgot-password\n`,
     });
   }
 
-  async resendVerification(em: EntityManager, viewer: Viewer | null): Promise<boolean> {
-    const { user } = requireViewer(viewer);
+  async resendVerification(scope: SignedInScope): Promise<boolean> {
+    const { user } = scope.viewer;
     if (user.emailVerified) return true;
-    await this.limits.reserve(em, [[`verify:acct:${user.id}`, this.limits.rules.verifyResend]]);
-    await this.sendVerification(em, user);
+    await this.deps.limits.reserve(scope, [[`verify:acct:${user.id}`, this.deps.limits.rules.verifyResend]]);
+    await this.sendVerification(scope, user);
     return true;
   }
 
-  async verifyEmail(em: EntityManager, origin: AuditOrigin, token: string): Promise<User> {
-    const row = await this.consume(em, token, 'verify');
-    const user = row.user.getEntity();
-    user.emailVerified = true;
-    await em.flush();
-    await this.audit.record(em, origin, 'email.verify', user.id);
-    return user;
+  async verifyEmail(scope: Scope, token: string): Promise<Account> {
+    const user = await this.consume(scope, token, 'verify');
+    await this.users.markEmailVerified(scope.em, user.id);
+    await this.deps.audit.record(scope, 'email.verify', user.id);
+    return { ...user, emailVerified: true };
   }
 
   /** Always answers the same way, whether or not the address belongs to an account. */
-  async requestPasswordReset(em: EntityManager, origin: AuditOrigin, email: string): Promise<boolean> {
+  async requestPasswordReset(scope: Scope, email: string): Promise<boolean> {
+    const { limits } = this.deps;
     const address = normalizeEmail(email).slice(0, 254);
-    await this.limits.reserve(em, [[`reset:ip:${origin.ip}`, this.limits.rules.resetIp]]);
-    const user = await em.findOne(User, { email: address });
+    await limits.reserve(scope, [[`reset:ip:${scope.origin.ip}`, limits.rules.resetIp]]);
+    const user = await this.users.findByEmail(scope.em, address);
     if (!user) return true;
     try {
       // Reserved before mailing, so parallel requests can't send more mails than the limit.
-      await this.limits.reserve(em, [[`reset:acct:${user.id}`, this.limits.rules.resetAccount]]);
+      await limits.reserve(scope, [[`reset:acct:${user.id}`, limits.rules.resetAccount]]);
     } catch (error) {
       // Quietly: a different answer would reveal the account.
       if (error instanceof AppError && error.code === 'RATE_LIMITED') return true;
       throw error;
     }
-    const token = await this.issue(em, user, 'reset');
-    await this.audit.record(em, origin, 'password.reset.request', user.id);
-    await this.mail.send({
+    const token = await this.issue(scope, user, 'reset');
+    await this.deps.audit.record(scope, 'password.reset.request', user.id);
+    await this.deps.mail.send({
       to: user.email,
       subject: 'Reset your Lockframe password',
       text:
         `Hello ${user.username},\n\nSomeone (hopefully you) asked to reset your Lockframe password. ` +
-        `Open this link within one hour to choose a new one:\n\n${this.options.publicUrl}/reset-password#token=${token}\n\n` +
+        `Open this link within one hour to choose a new one:\n\n${this.deps.publicUrl}/reset-password#token=${token}\n\n` +
         `If it was not you, ignore this mail: your password stays as it is.\n`,
     });
     return true;
   }
 
   /** Sets a new password from a reset link; every session and API token of the account ends. */
-  async resetPassword(em: EntityManager, origin: AuditOrigin, token: string, newPassword: string): Promise<boolean> {
+  async resetPassword(scope: Scope, token: string, newPassword: string): Promise<boolean> {
     // The new password is checked before the link is used up: a refused password must not burn it.
-    const pending = await this.findLive(em, token, 'reset');
-    this.assertAcceptable(pending.user.getEntity(), newPassword);
-    const row = await this.consume(em, token, 'reset');
-    const user = row.user.getEntity();
-    await this.setPassword(em, user, newPassword);
-    await em.flush();
-    await this.sessions.revokeAll(em, user.id);
-    await this.apiTokens.revokeAll(em, user.id);
+    const pending = await this.findLive(scope, token, 'reset');
+    this.assertAcceptable(pending, newPassword);
+    const user = await this.consume(scope, token, 'reset');
+    await this.setPassword(scope, user, newPassword);
+    await this.deps.sessions.revokeAll(scope, user.id);
+    await this.deps.apiTokens.revokeAll(scope, user.id);
     // The owner is back in: lift any login lockout.
-    await this.limits.clear(em, `login:acct:${user.id}`);
-    await this.audit.record(em, origin, 'password.reset', user.id);
+    await this.deps.limits.clear(scope, `login:acct:${user.id}`);
+    await this.deps.audit.record(scope, 'password.reset', user.id);
     return true;
   }
 
   async changePassword(
-    em: EntityManager,
-    origin: AuditOrigin,
-    viewer: Viewer | null,
+    scope: SignedInScope,
     input: { currentPassword: string; newPassword: string; endOtherSessions?: boolean | null },
   ): Promise<boolean> {
-    const { user, session } = requireViewer(viewer);
+    const { user, sessionId } = scope.viewer;
+    const { limits } = this.deps;
     // Guessing the current password counts like failed logins; counted before checking (see login).
-    const attempt = await this.limits.reserve(em, [[`login:acct:${user.id}`, this.limits.rules.loginAccount]]);
-    const ok =
-      !isTooLongPassword(input.currentPassword) && (await argon2.verify(user.passwordHash, input.currentPassword).catch(() => false));
+    const attempt = await limits.reserve(scope, [[`login:acct:${user.id}`, limits.rules.loginAccount]]);
+    const hash = await this.users.passwordHashOf(scope.em, user.id);
+    const ok = !!hash && !isTooLongPassword(input.currentPassword) && (await argon2.verify(hash, input.currentPassword).catch(() => false));
     if (!ok) throw new AppError('BAD_USER_INPUT', 'Your current password is not correct.', { field: 'currentPassword' });
     await attempt.release();
-    await this.setPassword(em, user, input.newPassword);
-    await em.flush();
+    await this.setPassword(scope, user, input.newPassword);
     let ended = 0;
-    if (input.endOtherSessions) ended = await this.sessions.revokeAll(em, user.id, session?.id ?? null);
-    await this.audit.record(em, origin, 'password.change', user.id, { endedSessions: ended });
+    if (input.endOtherSessions) ended = await this.deps.sessions.revokeAll(scope, user.id, sessionId);
+    await this.deps.audit.record(scope, 'password.change', user.id, { endedSessions: ended });
     return true;
   }
 
   /** The viewer's live sessions, and which one is making this request. */
-  async listSessions(em: EntityManager, viewer: Viewer | null): Promise<{ sessions: Session[]; currentId: string | null }> {
-    const { user, session } = requireViewer(viewer);
-    return { sessions: await this.sessions.list(em, user.id), currentId: session?.id ?? null };
+  async listSessions(scope: SignedInScope): Promise<{ sessions: SessionRecord[]; currentId: string | null }> {
+    return { sessions: await this.deps.sessions.list(scope, scope.viewer.user.id), currentId: scope.viewer.sessionId };
   }
 
-  async revokeSession(em: EntityManager, origin: AuditOrigin, viewer: Viewer | null, id: string): Promise<boolean> {
-    const { user } = requireViewer(viewer);
-    if (!(await this.sessions.revokeById(em, user.id, id))) throw notFound('Session');
-    await this.audit.record(em, origin, 'session.revoke', user.id, { sessionId: id });
+  async revokeSession(scope: SignedInScope, id: string): Promise<boolean> {
+    const { user } = scope.viewer;
+    if (!(await this.deps.sessions.revokeById(scope, user.id, id))) throw notFound('Session');
+    await this.deps.audit.record(scope, 'session.revoke', user.id, { sessionId: id });
     return true;
   }
 
   /** Ends every session but the current one; returns how many ended. */
-  async revokeOtherSessions(em: EntityManager, origin: AuditOrigin, viewer: Viewer | null): Promise<number> {
-    const { user, session } = requireViewer(viewer);
-    const ended = await this.sessions.revokeAll(em, user.id, session?.id ?? null);
-    await this.audit.record(em, origin, 'session.revoke', user.id, { ended });
+  async revokeOtherSessions(scope: SignedInScope): Promise<number> {
+    const { user, sessionId } = scope.viewer;
+    const ended = await this.deps.sessions.revokeAll(scope, user.id, sessionId);
+    await this.deps.audit.record(scope, 'session.revoke', user.id, { ended });
     return ended;
   }
 
-  listApiTokens(em: EntityManager, viewer: Viewer | null): Promise<ApiToken[]> {
-    return this.apiTokens.list(em, requireViewer(viewer).user);
+  listApiTokens(scope: SignedInScope): Promise<ApiTokenRecord[]> {
+    return this.deps.apiTokens.list(scope, scope.viewer.user.id);
   }
 
-  async createApiToken(
-    em: EntityManager,
-    origin: AuditOrigin,
-    viewer: Viewer | null,
-    input: { name: string; expiresInDays?: number | null },
-  ): Promise<{ token: ApiToken; secret: string }> {
-    const { user } = requireViewer(viewer);
-    const created = await this.apiTokens.create(em, user, input);
-    await this.audit.record(em, origin, 'token.create', user.id, { tokenId: created.token.id, name: created.token.name });
+  async createApiToken(scope: SignedInScope, input: { name: string; expiresInDays?: number | null }): Promise<{ token: ApiTokenRecord; secret: string }> {
+    const { user } = scope.viewer;
+    const created = await this.deps.apiTokens.create(scope, user.id, input);
+    await this.deps.audit.record(scope, 'token.create', user.id, { tokenId: created.token.id, name: created.token.name });
     return created;
   }
 
-  async revokeApiToken(em: EntityManager, origin: AuditOrigin, viewer: Viewer | null, id: string): Promise<boolean> {
-    const { user } = requireViewer(viewer);
-    const token = await this.apiTokens.revoke(em, user, id);
-    await this.audit.record(em, origin, 'token.revoke', user.id, { tokenId: token.id });
+  async revokeApiToken(scope: SignedInScope, id: string): Promise<boolean> {
+    const { user } = scope.viewer;
+    const token = await this.deps.apiTokens.revoke(scope, user.id, id);
+    await this.deps.audit.record(scope, 'token.revoke', user.id, { tokenId: token.id });
     return true;
   }
 
   /** The viewer's own security events, newest first (1 to 200 of them). */
-  securityEvents(em: EntityManager, viewer: Viewer | null, first: number): Promise<AuditEvent[]> {
-    const { user } = requireViewer(viewer);
-    return this.audit.list(em, user.id, Math.min(Math.max(first, 1), 200));
+  securityEvents(scope: SignedInScope, first: number): Promise<AuditRecord[]> {
+    return this.deps.audit.list(scope, scope.viewer.user.id, Math.min(Math.max(first, 1), 200));
   }
 
-  private assertAcceptable(user: User, password: string): void {
-    const problem = checkPassword(password, this.options.policy, { username: user.username, email: user.email });
+  private assertAcceptable(user: Account, password: string): void {
+    const problem = checkPassword(password, this.deps.policy, { username: user.username, email: user.email });
     if (problem) throw badInput(problem.message, 'newPassword', { rule: problem.rule });
   }
 
-  private async setPassword(em: EntityManager, user: User, password: string): Promise<void> {
+  private async setPassword(scope: Scope, user: Account, password: string): Promise<void> {
     this.assertAcceptable(user, password);
-    user.passwordHash = await argon2.hash(password, ARGON2_OPTIONS);
+    await this.users.setPasswordHash(scope.em, user.id, await argon2.hash(password, ARGON2_OPTIONS));
   }
 
-  private async issue(em: EntityManager, user: User, purpose: EmailTokenPurpose): Promise<string> {
+  private async issue(scope: Scope, user: Account, purpose: EmailTokenPurpose): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const now = Date.now();
-    // One live link per purpose: a new one replaces the old.
-    await em.nativeDelete(EmailToken, { user: user.id, purpose });
-    await em.insert(EmailToken, {
-      id: randomUUID(),
-      user: user.id,
-      purpose,
-      tokenHash: hashToken(token),
-      createdAt: new Date(now),
-      expiresAt: new Date(now + LIFETIME[purpose]),
-      usedAt: null,
-    });
+    const createdAt = new Date();
+    await this.links.replace(scope.em, user.id, purpose, hashToken(token), { createdAt, expiresAt: new Date(createdAt.getTime() + LIFETIME[purpose]) });
     return token;
   }
 
-  /** The unused, unexpired link token, without using it up. */
-  private async findLive(em: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
-    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw invalidLink();
-    const row = await em.findOne(
-      EmailToken,
-      { tokenHash: hashToken(token), purpose, usedAt: null, expiresAt: { $gt: new Date() } },
-      { populate: ['user'] },
-    );
-    if (!row) throw invalidLink();
-    return row;
+  /** The account of an unused, unexpired link token, without using it up. */
+  private async findLive(scope: Scope, token: string, purpose: EmailTokenPurpose): Promise<Account> {
+    if (typeof token !== 'string' || !LINK_TOKEN.test(token)) throw invalidLink();
+    const user = await this.links.findLive(scope.em, hashToken(token), purpose, new Date());
+    if (!user) throw invalidLink();
+    return user;
   }
 
   /** Marks a link token used, atomically, so it works exactly once. */
-  private async consume(em: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
-    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw invalidLink();
-    const now = new Date();
-    const claimed = await em.nativeUpdate(
-      EmailToken,
-      { tokenHash: hashToken(token), purpose, usedAt: null, expiresAt: { $gt: now } },
-      { usedAt: now },
-    );
-    if (claimed !== 1) throw invalidLink();
-    return em.findOneOrFail(EmailToken, { tokenHash: hashToken(token) }, { populate: ['user'] });
+  private async consume(scope: Scope, token: string, purpose: EmailTokenPurpose): Promise<Account> {
+    if (typeof token !== 'string' || !LINK_TOKEN.test(token)) throw invalidLink();
+    const user = await this.links.claim(scope.em, hashToken(token), purpose, new Date());
+    if (!user) throw invalidLink();
+    return user;
   }
 }

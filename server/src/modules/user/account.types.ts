@@ -1,8 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import type { AuditEvent } from '../audit/audit-event.entity.js';
-import type { Session } from '../session/session.entity.js';
-import type { ApiToken } from '../token/api-token.entity.js';
+import type { AuditRecord } from '../audit/audit.repository.js';
+import type { SessionRecord } from '../session/session.repository.js';
+import type { ApiTokenRecord } from '../token/api-token.repository.js';
 
 @InputType('ChangePasswordInput')
 export class ChangePasswordInput {
@@ -60,7 +60,7 @@ export class SecurityEventType {
   @Field(() => GraphQLJSON, { nullable: true }) details!: unknown;
 }
 
-export function mapSession(session: Session, currentId: string | null): SessionInfoType {
+export function mapSession(session: SessionRecord, currentId: string | null): SessionInfoType {
   return Object.assign(new SessionInfoType(), {
     id: session.id,
     userAgent: session.userAgent,
@@ -72,7 +72,7 @@ export function mapSession(session: Session, currentId: string | null): SessionI
   });
 }
 
-export function mapApiToken(token: ApiToken): ApiTokenType {
+export function mapApiToken(token: ApiTokenRecord): ApiTokenType {
   return Object.assign(new ApiTokenType(), {
     id: token.id,
     name: token.name,
@@ -83,7 +83,7 @@ export function mapApiToken(token: ApiToken): ApiTokenType {
   });
 }
 
-export function mapAuditEvent(event: AuditEvent): SecurityEventType {
+export function mapAuditEvent(event: AuditRecord): SecurityEventType {
   return Object.assign(new SecurityEventType(), {
     id: event.id,
     event: event.event,

@@ -1,5 +1,11 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import type { User } from './user.entity.js';
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ROLES, type Account, type Role } from '../../scope.js';
+
+export const RoleEnum = Object.fromEntries(ROLES.map((r) => [r, r])) as { [R in Role]: R };
+registerEnumType(RoleEnum, {
+  name: 'Role',
+  description: 'USER is everyone; ADMIN also manages accounts, and never sees anyone else\'s photos.',
+});
 
 @ObjectType('User')
 export class UserType {
@@ -7,6 +13,7 @@ export class UserType {
   @Field(() => String) username!: string;
   @Field(() => String) email!: string;
   @Field(() => Boolean) emailVerified!: boolean;
+  @Field(() => RoleEnum) role!: Role;
   @Field(() => Date) createdAt!: Date;
 }
 
@@ -31,12 +38,13 @@ export class LoginInput {
 }
 
 /** The only way a User leaves the server: no hash, no internal columns. */
-export function mapUser(user: User): UserType {
+export function mapUser(user: Account): UserType {
   return Object.assign(new UserType(), {
     id: user.id,
     username: user.username,
     email: user.email,
     emailVerified: user.emailVerified,
+    role: user.role,
     createdAt: user.createdAt,
   });
 }

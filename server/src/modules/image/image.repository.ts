@@ -1,0 +1,229 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { asDate, db, rawDb } from '../../db/database.js';
+
+/** An image row without its lazy columns (sealed metadata and search document). */
+export interface ImageRecord {
+  id: string;
+  ownerId: string;
+  filenameSealed: string;
+  wrappedKey: string;
+  keyId: string;
+  mimeType: string;
+  width: number;
+  height: number;
+  frames: number;
+  byteSize: number;
+  storageId: string;
+  displayMimeType: string;
+  thumbnailMimeType: string;
+  createdAt: Date;
+}
+
+export interface NewImage extends ImageRecord {
+  metadataSealed: string | null;
+  searchSealed: string;
+}
+
+/** What opening a user's search documents needs, per image. */
+export interface SearchRow {
+  id: string;
+  createdAt: Date;
+  mimeType: string;
+  searchSealed: string;
+  wrappedKey: string;
+  keyId: string;
+}
+
+/** A position in a newest-first listing: the last row's (createdAt, id). */
+export interface ImageCursor {
+  createdAt: Date;
+  id: string;
+}
+
+const COLUMNS = [
+  'id',
+  'user_id',
+  'filename_sealed',
+  'wrapped_key',
+  'key_id',
+  'mime_type',
+  'width',
+  'height',
+  'frames',
+  'byte_size',
+  'storage_id',
+  'display_mime_type',
+  'thumbnail_mime_type',
+  'created_at',
+] as const;
+
+type ImageRow = {
+  id: string;
+  user_id: string;
+  filename_sealed: string;
+  wrapped_key: string;
+  key_id: string;
+  mime_type: string;
+  width: number;
+  height: number;
+  frames: number;
+  byte_size: number;
+  storage_id: string;
+  display_mime_type: string;
+  thumbnail_mime_type: string;
+  created_at: Date | number;
+};
+
+function toImage(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    ownerId: row.user_id,
+    filenameSealed: row.filename_sealed,
+    wrappedKey: row.wrapped_key,
+    keyId: row.key_id,
+    mimeType: row.mime_type,
+    width: row.width,
+    height: row.height,
+    frames: row.frames,
+    byteSize: row.byte_size,
+    storageId: row.storage_id,
+    displayMimeType: row.display_mime_type,
+    thumbnailMimeType: row.thumbnail_mime_type,
+    createdAt: asDate(row.created_at),
+  };
+}
+
+/**
+ * Every query of the images table. "Whose" is always part of the query (`user_id = ?`): no
+ * method hands out another user's row to a caller that forgot to check.
+ */
+export class ImageRepository {
+  /** The owner's image, or null. Runs for every media GET: no value plugin. */
+  async findOwned(em: EntityManager, ownerId: string, id: string): Promise<ImageRecord | null> {
+    const row = await rawDb(em).selectFrom('images').select(COLUMNS).where('id', '=', id).where('user_id', '=', ownerId).executeTakeFirst();
+    return row ? toImage(row) : null;
+  }
+
+  /** Those of `ids` the owner has, in no particular order. */
+  async findOwnedMany(em: EntityManager, ownerId: string, ids: readonly string[]): Promise<ImageRecord[]> {
+    if (!ids.length) return [];
+    const rows = await db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId).where('id', 'in', [...ids]).execute();
+    return rows.map(toImage);
+  }
+
+  /** Up to `limit` of the owner's images after `cursor`, newest first. */
+  async page(em: EntityManager, ownerId: string, cursor: ImageCursor | null, limit: number): Promise<ImageRecord[]> {
+    let query = db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId);
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toImage);
+  }
+
+  async countOf(em: EntityManager, ownerId: string): Promise<number> {
+    const row = await db(em).selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', ownerId).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** How many images the owner has and when the newest arrived: enough to tell whether a cached search index is stale. */
+  async freshness(em: EntityManager, ownerId: string): Promise<{ count: number; newest: number }> {
+    const row = await db(em)
+      .selectFrom('images')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('newest')])
+      .where('user_id', '=', ownerId)
+      .executeTakeFirstOrThrow();
+    const newest = row.newest as Date | number | string | null;
+    return { count: Number(row.n), newest: newest === null ? 0 : asDate(newest).getTime() };
+  }
+
+  /** The rows needed to open the owner's search documents, newest first, as plain objects. */
+  async searchRows(em: EntityManager, ownerId: string): Promise<SearchRow[]> {
+    const rows = await db(em)
+      .selectFrom('images')
+      .select(['id', 'created_at', 'mime_type', 'search_sealed', 'wrapped_key', 'key_id'])
+      .where('user_id', '=', ownerId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, mimeType: r.mime_type, searchSealed: r.search_sealed, wrappedKey: r.wrapped_key, keyId: r.key_id }));
+  }
+
+  /** The sealed metadata of one image (a lazy column: only the detail view asks). */
+  async metadataSealedOf(em: EntityManager, ownerId: string, id: string): Promise<string | null> {
+    const row = await db(em).selectFrom('images').select('metadata_sealed').where('id', '=', id).where('user_id', '=', ownerId).executeTakeFirst();
+    return row?.metadata_sealed ?? null;
+  }
+
+  async insert(em: EntityManager, image: NewImage): Promise<void> {
+    await db(em)
+      .insertInto('images')
+      .values({
+        id: image.id,
+        user_id: image.ownerId,
+        filename_sealed: image.filenameSealed,
+        metadata_sealed: image.metadataSealed,
+        search_sealed: image.searchSealed,
+        wrapped_key: image.wrappedKey,
+        key_id: image.keyId,
+        mime_type: image.mimeType,
+        width: image.width,
+        height: image.height,
+        frames: image.frames,
+        byte_size: image.byteSize,
+        storage_id: image.storageId,
+        display_mime_type: image.displayMimeType,
+        thumbnail_mime_type: image.thumbnailMimeType,
+        created_at: image.createdAt,
+      })
+      .execute();
+  }
+
+  async delete(em: EntityManager, id: string): Promise<boolean> {
+    return Number((await db(em).deleteFrom('images').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+  }
+
+  /** Which of these storage ids belong to an image row (for the orphan sweep). */
+  async knownStorageIds(em: EntityManager, storageIds: readonly string[]): Promise<Set<string>> {
+    if (!storageIds.length) return new Set();
+    const rows = await db(em).selectFrom('images').select('storage_id').where('storage_id', 'in', [...storageIds]).execute();
+    return new Set(rows.map((r) => r.storage_id));
+  }
+
+  /** How many images each master key wraps (for the keys CLI). */
+  async keyUsage(em: EntityManager): Promise<Map<string, number>> {
+    const rows = await db(em).selectFrom('images').select((eb) => ['key_id', eb.fn.countAll<number>().as('n')]).groupBy('key_id').execute();
+    return new Map(rows.map((r) => [r.key_id, Number(r.n)]));
+  }
+
+  async countNotUnderKey(em: EntityManager, keyId: string): Promise<number> {
+    const row = await db(em).selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).where('key_id', '!=', keyId).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** A batch of image keys not yet wrapped by `keyId`, in id order; `skip` passes over ones that failed. */
+  async keysNotUnder(em: EntityManager, keyId: string, limit: number, skip: number): Promise<Array<{ id: string; ownerId: string; wrappedKey: string; keyId: string }>> {
+    const rows = await db(em)
+      .selectFrom('images')
+      .select(['id', 'user_id', 'wrapped_key', 'key_id'])
+      .where('key_id', '!=', keyId)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .offset(skip)
+      .execute();
+    return rows.map((r) => ({ id: r.id, ownerId: r.user_id, wrappedKey: r.wrapped_key, keyId: r.key_id }));
+  }
+
+  /** Compare-and-set of a wrapped key: a row changed meanwhile (deleted, or re-wrapped by another run) is left alone. */
+  async rewrapKey(em: EntityManager, id: string, from: string, to: { wrappedKey: string; keyId: string }): Promise<boolean> {
+    const result = await db(em)
+      .updateTable('images')
+      .set({ wrapped_key: to.wrappedKey, key_id: to.keyId })
+      .where('id', '=', id)
+      .where('key_id', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}

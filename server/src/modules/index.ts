@@ -1,0 +1,18 @@
+import { maintenanceTasks } from '../maintenance/tasks.js';
+import { ConfigResolver } from './config/config.resolver.js';
+import { ImageResolver } from './image/image.resolver.js';
+import { imageRoutes } from './image/image.routes.js';
+import type { Module } from './module.js';
+import { AccountResolver } from './user/account.resolver.js';
+import { UserResolver } from './user/user.resolver.js';
+
+export const modules: readonly Module[] = [
+  { name: 'accounts', resolvers: [UserResolver, AccountResolver] },
+  { name: 'config', resolvers: [ConfigResolver] },
+  {
+    name: 'images',
+    resolvers: [ImageResolver],
+    http: { path: '/media', router: (services, edge) => imageRoutes(services.images, edge) },
+  },
+  { name: 'maintenance', tasks: (services, env) => maintenanceTasks(services, services.store.blobs, env.orphanGraceMs) },
+];

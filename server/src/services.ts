@@ -1,0 +1,108 @@
+import path from 'node:path';
+import type { Env } from './config/env.js';
+import type { KeyProvider } from './crypto/key-provider.js';
+import type { ImageLimits } from './imaging/process.js';
+import { WorkQueue } from './imaging/queue.js';
+import type { Logger } from './logger.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { ImageRepository } from './modules/image/image.repository.js';
+import { ImageService } from './modules/image/image.service.js';
+import { MailService } from './modules/mail/mail.service.js';
+import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
+import { AuthService } from './modules/session/auth.service.js';
+import { SessionService } from './modules/session/session.service.js';
+import { ApiTokenService } from './modules/token/api-token.service.js';
+import { AccountService } from './modules/user/account.service.js';
+import type { PasswordPolicyName } from './modules/user/password-policy.js';
+import { UserService } from './modules/user/user.service.js';
+import { ImagePolicy, ownerGrant } from './policies/image.policy.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { SealedStore } from './storage/sealed-store.js';
+
+/** What a client may know of this server's limits and policies: nothing secret. */
+export interface PublicConfig {
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  passwordPolicy: PasswordPolicyName;
+  emailVerificationRequired: boolean;
+}
+
+export interface ServiceDeps {
+  env: Env;
+  log: Logger;
+  blobs: BlobStore;
+  keys: KeyProvider;
+}
+
+/** Every service of the app, made once per process. Resolvers, routes and tasks take what they need from here. */
+export interface Services {
+  config: PublicConfig;
+  users: UserService;
+  sessions: SessionService;
+  apiTokens: ApiTokenService;
+  audit: AuditService;
+  limits: RateLimitService;
+  mail: MailService;
+  accounts: AccountService;
+  auth: AuthService;
+  images: ImageService;
+  imageRepository: ImageRepository;
+  store: SealedStore;
+  queue: WorkQueue;
+}
+
+/** The image sizes every upload is turned into. */
+const DISPLAY_MAX_EDGE = 2560;
+const THUMBNAIL_MAX_EDGE = 512;
+
+/** The composition root of the services: every dependency is passed by name, nothing is looked up. */
+export function createServices({ env, log, blobs, keys }: ServiceDeps): Services {
+  const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`;
+  const users = new UserService(env.passwordPolicy);
+  const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
+  const apiTokens = new ApiTokenService();
+  const audit = new AuditService();
+  const limits = new RateLimitService(buildRules(env.registrationsPerIpPerHour));
+  const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
+  const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit });
+  const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit });
+  const imageRepository = new ImageRepository();
+  const store = new SealedStore(blobs, keys);
+  const queue = new WorkQueue();
+  const limitsOfImages: ImageLimits = {
+    maxPixels: env.maxImagePixels,
+    maxFrames: env.maxImageFrames,
+    displayMaxEdge: DISPLAY_MAX_EDGE,
+    thumbnailMaxEdge: THUMBNAIL_MAX_EDGE,
+  };
+  const images = new ImageService({
+    images: imageRepository,
+    policy: new ImagePolicy([ownerGrant(imageRepository)]),
+    store,
+    queue,
+    audit,
+    maxUploadBytes: env.maxUploadBytes,
+    limits: limitsOfImages,
+    requireVerifiedEmail: env.requireEmailVerification,
+  });
+  return {
+    config: {
+      maxUploadBytes: env.maxUploadBytes,
+      maxImagePixels: env.maxImagePixels,
+      passwordPolicy: env.passwordPolicy,
+      emailVerificationRequired: env.requireEmailVerification,
+    },
+    users,
+    sessions,
+    apiTokens,
+    audit,
+    limits,
+    mail,
+    accounts,
+    auth,
+    images,
+    imageRepository,
+    store,
+    queue,
+  };
+}
