@@ -21,7 +21,7 @@ export const EmailTokenSchema = defineEntity({
     id: p.string().length(36).primary(),
     user: () => p.manyToOne(UserSchema).ref().deleteRule('cascade'),
     purpose: p.string().length(16),
-    tokenHash: p.string().length(64).unique(),
+    tokenHash: p.string().length(64).unique().ignoreSchemaChanges('collation'),
     createdAt: p.datetime(3),
     expiresAt: p.datetime(3),
     usedAt: p.datetime(3).nullable(),

@@ -20,7 +20,7 @@ export const SessionSchema = defineEntity({
   properties: {
     id: p.string().length(36).primary(),
     user: () => p.manyToOne(UserSchema).ref().deleteRule('cascade'),
-    tokenHash: p.string().length(64).unique(),
+    tokenHash: p.string().length(64).unique().ignoreSchemaChanges('collation'),
     createdAt: p.datetime(3),
     lastSeenAt: p.datetime(3),
     expiresAt: p.datetime(3).index(),

@@ -22,7 +22,7 @@ export const ApiTokenSchema = defineEntity({
     user: () => p.manyToOne(UserSchema).ref().deleteRule('cascade'),
     name: p.string().length(100),
     prefix: p.string().length(16),
-    tokenHash: p.string().length(64).unique(),
+    tokenHash: p.string().length(64).unique().ignoreSchemaChanges('collation'),
     createdAt: p.datetime(3),
     lastUsedAt: p.datetime(3).nullable(),
     expiresAt: p.datetime(3).nullable(),

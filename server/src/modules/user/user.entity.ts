@@ -1,4 +1,5 @@
 import { defineEntity, p, type Opt } from '@mikro-orm/core';
+import type { Role } from '../../scope.js';
 
 export class User {
   id!: string;
@@ -9,18 +10,26 @@ export class User {
   /** argon2id PHC string: it carries its own salt and parameters. */
   passwordHash!: string;
   emailVerified: Opt<boolean> = false;
+  /** USER or ADMIN; only the admin command line changes it. */
+  role: Opt<Role> = 'USER';
   createdAt: Opt<Date> = new Date();
 }
 
+/**
+ * Lookup keys (username, e-mail, token hashes) compare byte for byte on every database: MySQL
+ * columns are utf8mb4_bin (migration exact_keys), SQLite compares binary by default. Collation
+ * names differ per dialect, so the entities leave collation to the migrations.
+ */
 export const UserSchema = defineEntity({
   class: User,
   tableName: 'users',
   properties: {
     id: p.string().length(36).primary(),
-    username: p.string().length(32).unique(),
-    email: p.string().length(254).unique(),
+    username: p.string().length(32).unique().ignoreSchemaChanges('collation'),
+    email: p.string().length(254).unique().ignoreSchemaChanges('collation'),
     passwordHash: p.string().length(255),
     emailVerified: p.boolean().default(false),
+    role: p.string().$type<Role>().length(8).default('USER'),
     createdAt: p.datetime(3),
   },
 });
