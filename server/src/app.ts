@@ -12,6 +12,7 @@ import type { Env } from './config/env.js';
 import type { KeyProvider } from './crypto/key-provider.js';
 import type { Orm } from './db/orm.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { costLimitPlugin } from './graphql/cost.js';
 import { formatGraphQLError } from './graphql/errors.js';
 import { graphqlMultipart } from './graphql/multipart.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
@@ -44,6 +45,8 @@ export interface App {
 
 const MAX_FILES_PER_REQUEST = 10;
 const MAX_QUERY_TOKENS = 2000;
+/** List sizes counted (graphql/cost.ts): one gallery page with metadata fits, six of them at once do not. */
+const MAX_OPERATION_COST = 5000;
 const MAX_FIELD_BYTES = 100_000;
 
 /**
@@ -78,7 +81,11 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     // graphql-armor ships CJS typings of Apollo's plugin type; the runtime objects are the same.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+      costLimitPlugin<GraphQLContext>(MAX_OPERATION_COST),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
 

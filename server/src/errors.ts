@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'EMAIL_NOT_VERIFIED'
   | 'SERVER_BUSY'
   | 'INTEGRITY_ERROR'
+  | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL_SERVER_ERROR';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -27,6 +28,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   EMAIL_NOT_VERIFIED: 403,
   SERVER_BUSY: 503,
   INTEGRITY_ERROR: 500,
+  QUERY_TOO_COMPLEX: 400,
   INTERNAL_SERVER_ERROR: 500,
 };
 

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { IntegrityError } from '../../crypto/envelope.js';
 import { AppError, badInput, fileTooLarge } from '../../errors.js';
 import type { ImageLimits } from '../../imaging/process.js';
@@ -213,6 +214,8 @@ export class ImageService {
         const open = async () => {
           // A lazy column: galleries never load it, only a query that asks for the field.
           const sealed = await images.metadataSealedOf(scope.em, image.ownerId, image.id);
+          // A page of metadata is many decrypts and parses: let other requests' I/O in between them.
+          await yieldToOthers();
           return sealed ? JSON.parse(store.openField(dek, image.id, 'metadata', sealed)) : null;
         };
         return { image, filename, metadata: () => (metadata ??= open()) };
