@@ -176,7 +176,11 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     services,
     uploads: uploadBudget,
     tasks: modules.flatMap((m) => m.tasks?.(services, env) ?? []),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      // Mails of requests already answered still go out.
+      await services.jobs.idle();
+    },
   };
 }
 

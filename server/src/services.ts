@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { BackgroundJobs } from './background.js';
 import type { Env } from './config/env.js';
 import type { KeyProvider } from './crypto/key-provider.js';
 import type { ImageLimits } from './imaging/process.js';
@@ -49,6 +50,8 @@ export interface Services {
   imageRepository: ImageRepository;
   store: SealedStore;
   queue: WorkQueue;
+  /** Work a request starts and does not wait for (account mails). */
+  jobs: BackgroundJobs;
 }
 
 /** The image sizes every upload is turned into. */
@@ -64,8 +67,9 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const audit = new AuditService();
   const limits = new RateLimitService(buildRules(env.registrationsPerIpPerHour));
   const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
-  const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit });
-  const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit });
+  const jobs = new BackgroundJobs();
+  const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
+  const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
   const imageRepository = new ImageRepository();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
@@ -104,5 +108,6 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     imageRepository,
     store,
     queue,
+    jobs,
   };
 }

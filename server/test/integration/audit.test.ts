@@ -34,7 +34,7 @@ describe.concurrent.each(databases)('the security event log on %s', (kind) => {
 
   /** The newest outbox mail to an address whose subject matches. */
   async function mailTo(email: string, subject: RegExp) {
-    const mail = (await outboxMails(server.dataDir)).filter((m) => m.to.includes(email) && subject.test(m.subject)).at(-1);
+    const mail = (await outboxMails(server)).filter((m) => m.to.includes(email) && subject.test(m.subject)).at(-1);
     if (!mail) throw new Error(`no mail to ${email} matching ${subject}`);
     return mail.text;
   }

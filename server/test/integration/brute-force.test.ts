@@ -213,7 +213,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     // The owner asks for a reset link (no SMTP here: it lands in the outbox) and uses it.
     const requested = await anon.gql(Q.requestReset, { email: u.email }, ip);
     expect(requested.data).toEqual({ requestPasswordReset: true });
-    const mail = (await outboxMails(server.dataDir)).filter((m) => m.to.includes(u.email) && /reset/i.test(m.subject)).at(-1);
+    const mail = (await outboxMails(server)).filter((m) => m.to.includes(u.email) && /reset/i.test(m.subject)).at(-1);
     expect(mail).toBeDefined();
     const reset = await anon.gql(Q.resetPassword, { input: { token: linkToken(mail!.text, 'reset-password'), newPassword: NEW_PASSWORD } }, ip);
     expect(reset.errors).toBeUndefined();
@@ -245,7 +245,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     const answers: GqlResponse[] = [];
     for (let i = 0; i < 4; i++) answers.push(await anon.gql(Q.requestReset, { email: u.email }, ip));
     expect(answers.map((a) => a.data)).toEqual(Array(4).fill({ requestPasswordReset: true }));
-    const resetMails = (await outboxMails(server.dataDir)).filter((m) => m.to.includes(u.email) && /reset/i.test(m.subject));
+    const resetMails = (await outboxMails(server)).filter((m) => m.to.includes(u.email) && /reset/i.test(m.subject));
     expect(resetMails).toHaveLength(3);
     for (let i = 4; i < 10; i++) {
       expect((await anon.gql(Q.requestReset, { email: `someone${i}@example.com` }, ip)).data).toEqual({ requestPasswordReset: true });
@@ -263,7 +263,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     const ip = freshIp();
     const answers = await Promise.all(Array.from({ length: 8 }, () => anon.gql(Q.requestReset, { email: u.email }, ip)));
     expect(answers.map((a) => a.data)).toEqual(Array(8).fill({ requestPasswordReset: true }));
-    const resetMails = (await outboxMails(server.dataDir)).filter((m) => m.to.includes(u.email) && /reset/i.test(m.subject));
+    const resetMails = (await outboxMails(server)).filter((m) => m.to.includes(u.email) && /reset/i.test(m.subject));
     // Parallel requests may all be turned away (the limit errs on the safe side), never more than 3 let through.
     expect(resetMails.length).toBeLessThanOrEqual(3);
   });

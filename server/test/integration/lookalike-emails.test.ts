@@ -32,9 +32,9 @@ describe.each(databases)('look-alike e-mail addresses on %s', (kind) => {
     expect(byLookalike.data?.login.user.id).toBe(attacker.id);
 
     // A reset asked for the owner's address is mailed to the owner's address, and only there.
-    const before = (await outboxMails(server.dataDir)).length;
+    const before = (await outboxMails(server)).length;
     expect((await new ApiClient(server.url).gql(Q.requestReset, { email: 'victim@example.com' })).errors).toBeUndefined();
-    const mails = (await outboxMails(server.dataDir)).slice(before);
+    const mails = (await outboxMails(server)).slice(before);
     expect(mails.map((m) => m.to)).toEqual([expect.stringContaining('victim@example.com')]);
     expect(mails[0]!.text).toContain('victim_la');
   });

@@ -56,9 +56,13 @@ export interface OutboxMail {
   text: string;
 }
 
-/** Mails the app wrote to DATA_DIR/outbox (no SMTP configured), oldest first. */
-export async function outboxMails(dataDir: string): Promise<OutboxMail[]> {
-  const dir = path.join(dataDir, 'outbox');
+/**
+ * Mails the app wrote to DATA_DIR/outbox (no SMTP configured), oldest first. Given the server,
+ * waits first for the mails of requests already answered (they are sent after the answer).
+ */
+export async function outboxMails(target: TestServer | string): Promise<OutboxMail[]> {
+  if (typeof target !== 'string') await target.app.services.jobs.idle();
+  const dir = path.join(typeof target === 'string' ? target : target.dataDir, 'outbox');
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort();

@@ -23,6 +23,8 @@ export interface TestSmtp {
    * matches), waiting for it to arrive.
    */
   waitForMail(address: string, options?: { subject?: RegExp; timeoutMs?: number }): Promise<ReceivedMail>;
+  /** Until the returned function is called, every mail's DATA is left unanswered: a slow mail server. */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startSmtp(): Promise<TestSmtp> {
   const mails: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   const waiters = new Set<() => void>();
+  let gate: Promise<void> = Promise.resolve();
 
   const server = new SMTPServer({
     secure: false,
@@ -43,7 +46,8 @@ export async function startSmtp(): Promise<TestSmtp> {
     logger: false,
     onData(stream, session, callback) {
       simpleParser(stream)
-        .then((parsed) => {
+        .then(async (parsed) => {
+          await gate;
           mails.push({
             to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -87,6 +91,14 @@ export async function startSmtp(): Promise<TestSmtp> {
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });
+    },
+    hold() {
+      let open!: () => void;
+      gate = new Promise<void>((resolve) => (open = resolve));
+      return () => {
+        gate = Promise.resolve();
+        open();
+      };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,3 +1,4 @@
+import type { BackgroundJobs } from '../../background.js';
 import type { Account, Scope, SignedInScope, Viewer } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
@@ -13,6 +14,7 @@ export interface AuthServiceDeps {
   accounts: AccountService;
   limits: RateLimitService;
   audit: AuditService;
+  jobs: BackgroundJobs;
 }
 
 /**
@@ -28,12 +30,12 @@ export class AuthService {
     // Every attempt counts, good or bad; reserved first so parallel requests can't overrun the limit.
     await limits.reserve(scope, [[`register:ip:${scope.origin.ip}`, limits.rules.register]]);
     const { user, existing } = await users.register(scope, input);
-    // A taken e-mail address gets the same answer as a new one; its owner is told by mail instead.
-    const mail = existing ? accounts.sendAlreadyRegistered(scope, existing) : accounts.sendVerification(scope, user);
     if (!existing) await audit.record(scope, 'register', user.id);
-    await mail.catch((error: unknown) => {
-      scope.log.error({ err: error }, 'could not send the registration mail');
-    });
+    // A taken e-mail address gets the same answer as a new one; its owner is told by mail instead.
+    // Either mail goes after the answer, so its sending time tells nothing either.
+    this.deps.jobs.run(scope, 'registration-mail', (job) =>
+      existing ? accounts.sendAlreadyRegistered(job, existing) : accounts.sendVerification(job, user),
+    );
     return user;
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
+import type { BackgroundJobs } from '../../background.js';
 import { AppError, badInput, notFound } from '../../errors.js';
 import type { Account, Scope, SignedInScope } from '../../scope.js';
 import type { AuditRecord } from '../audit/audit.repository.js';
@@ -28,6 +29,7 @@ export interface AccountServiceDeps {
   mail: MailService;
   limits: RateLimitService;
   audit: AuditService;
+  jobs: BackgroundJobs;
 }
 
 const invalidLink = () => badInput('This link is invalid, already used or expired. Ask for a new one.', 'token');
@@ -78,19 +80,28 @@ export class AccountService {
     return { ...user, emailVerified: true };
   }
 
-  /** Always answers the same way, whether or not the address belongs to an account. */
+  /**
+   * Always answers the same way, in the same time, whether or not the address belongs to an
+   * account: only the per-address throttle runs before the answer; the lookup, the per-account
+   * throttle, the link and the mail run after it, as a background job.
+   */
   async requestPasswordReset(scope: Scope, email: string): Promise<boolean> {
-    const { limits } = this.deps;
+    const { limits, jobs } = this.deps;
     const address = normalizeEmail(email).slice(0, 254);
     await limits.reserve(scope, [[`reset:ip:${scope.origin.ip}`, limits.rules.resetIp]]);
+    jobs.run(scope, 'password-reset-mail', (job) => this.mailResetLink(job, address));
+    return true;
+  }
+
+  private async mailResetLink(scope: Scope, address: string): Promise<void> {
+    const { limits } = this.deps;
     const user = await this.users.findByEmail(scope.em, address);
-    if (!user) return true;
+    if (!user) return;
     try {
       // Reserved before mailing, so parallel requests can't send more mails than the limit.
       await limits.reserve(scope, [[`reset:acct:${user.id}`, limits.rules.resetAccount]]);
     } catch (error) {
-      // Quietly: a different answer would reveal the account.
-      if (error instanceof AppError && error.code === 'RATE_LIMITED') return true;
+      if (error instanceof AppError && error.code === 'RATE_LIMITED') return;
       throw error;
     }
     const token = await this.issue(scope, user, 'reset');
@@ -103,7 +114,6 @@ export class AccountService {
         `Open this link within one hour to choose a new one:\n\n${this.deps.publicUrl}/reset-password#token=${token}\n\n` +
         `If it was not you, ignore this mail: your password stays as it is.\n`,
     });
-    return true;
   }
 
   /** Sets a new password from a reset link; every session and API token of the account ends. */
