@@ -30,6 +30,23 @@ export interface Origin {
 }
 
 /**
+ * The part of a client address that per-address throttles count on: an IPv4 address as it is,
+ * an IPv6 address by its /64 (one subscriber usually holds a whole /64, so counting each address
+ * would give every one of its 2^64 addresses a fresh budget), an IPv4-mapped IPv6 as its IPv4.
+ */
+export function addressKey(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
  * Everything a service needs to know about the request it works for, made once at the edge
  * (GraphQL context, media middleware, a CLI command or a scheduled job) and passed first.
  */

@@ -41,3 +41,12 @@ export function asDate(value: Date | number | string): Date {
 export function asBool(value: boolean | number): boolean {
   return value === true || value === 1;
 }
+
+/**
+ * Whether a write failed on a unique index, as the drivers report it through Kysely (SQLite:
+ * SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY; MySQL and MariaDB: ER_DUP_ENTRY).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'ER_DUP_ENTRY';
+}

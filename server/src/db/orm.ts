@@ -1,3 +1,4 @@
+import { chmod } from 'node:fs/promises';
 import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/env.js';
 import { buildOrmConfig } from './orm-config.js';
@@ -14,6 +15,12 @@ export async function openDatabase(env: Pick<Env, 'database' | 'dataDir'>): Prom
       // Foreign keys are off by default in SQLite; WAL keeps readers off the writer's back.
       await orm.em.getConnection().execute('pragma foreign_keys = on');
       await orm.em.getConnection().execute('pragma journal_mode = wal');
+      // Private to this user, like the key file, whatever the umask or an existing DATA_DIR allow.
+      for (const file of [env.database.file, `${env.database.file}-wal`, `${env.database.file}-shm`]) {
+        await chmod(file, 0o600).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      }
     }
   } catch (error) {
     await orm.close(true);

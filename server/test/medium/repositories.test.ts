@@ -11,6 +11,12 @@ import { UserRepository } from '../../src/modules/user/user.repository.js';
 import type { Account } from '../../src/scope.js';
 import { createMysqlDatabase, databases } from '../support/databases.js';
 
+async function insertUser(users: UserRepository, em: Orm['em'], name: string): Promise<Account> {
+  const account = await users.insert(em, { username: `${name}_${randomBytes(3).toString('hex')}`, email: `${name}@example.com`, passwordHash: name.padEnd(60, 'x') });
+  if (!account) throw new Error(`could not insert ${name}`);
+  return account;
+}
+
 const HOSTILE = ["' or '1'='1", "x' --", '\u0000', 'a\u0000b', '%', '_'.repeat(64), '\\', '😀'.repeat(20)];
 
 function newImage(ownerId: string, createdAt: Date, keyId = 'k1'): NewImage {
@@ -55,8 +61,8 @@ describe.each(databases)('repositories on %s', (kind) => {
       dataDir,
       database: db ? { kind: 'mysql', url: db.url } : { kind: 'sqlite', file: path.join(dataDir, 'db.sqlite') },
     });
-    ann = await users.insert(em(), { username: `ann_${randomBytes(3).toString('hex')}`, email: 'ann@example.com', passwordHash: 'x'.repeat(60) });
-    bob = await users.insert(em(), { username: `bob_${randomBytes(3).toString('hex')}`, email: 'bob@example.com', passwordHash: 'y'.repeat(60) });
+    ann = await insertUser(users, em(), 'ann');
+    bob = await insertUser(users, em(), 'bob');
     await users.markEmailVerified(em(), ann.id);
   });
 
@@ -70,8 +76,16 @@ describe.each(databases)('repositories on %s', (kind) => {
     const found = await users.findById(em(), ann.id);
     expect(found).toEqual({ ...ann, emailVerified: true, createdAt: expect.any(Date) });
     expect(found!.createdAt.getTime()).toBe(ann.createdAt.getTime());
-    expect((await users.findCredentials(em(), { email: 'bob@example.com' }))?.passwordHash).toBe('y'.repeat(60));
+    expect((await users.findCredentials(em(), { email: 'bob@example.com' }))?.passwordHash).toBe('bob'.padEnd(60, 'x'));
     expect(await users.findCredentials(em(), { username: bob.username.toUpperCase() })).toBeNull();
+  });
+
+  it('answers null for a taken username or address, and binds values so NUL bytes are data', async () => {
+    expect(await users.insert(em(), { username: ann.username, email: 'other@example.com', passwordHash: 'h' })).toBeNull();
+    expect(await users.insert(em(), { username: 'someone_else', email: 'ann@example.com', passwordHash: 'h' })).toBeNull();
+    const odd = await users.insert(em(), { username: `nul\u0000'--`, email: `nul\u0000@example.com`, passwordHash: 'h' });
+    expect(odd).not.toBeNull();
+    expect((await users.findById(em(), odd!.id))?.email).toBe('nul\u0000@example.com');
   });
 
   it('finds the session behind a token hash with its account in one lookup, and nothing for anything else', async () => {
@@ -117,7 +131,7 @@ describe.each(databases)('repositories on %s', (kind) => {
   });
 
   it('pages newest first by (created_at, id) without gaps or repeats, ties included', async () => {
-    const owner = await users.insert(em(), { username: `pager_${randomBytes(3).toString('hex')}`, email: 'pager@example.com', passwordHash: 'z'.repeat(60) });
+    const owner = await insertUser(users, em(), 'pager');
     const base = Date.now() - 100_000;
     // Five pairs with the same millisecond: the id breaks the tie.
     const made = Array.from({ length: 10 }, (_, i) => newImage(owner.id, new Date(base + Math.floor(i / 2) * 1000 + 7)));

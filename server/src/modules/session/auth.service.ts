@@ -1,5 +1,5 @@
 import type { BackgroundJobs } from '../../background.js';
-import type { Account, Scope, SignedInScope, Viewer } from '../../scope.js';
+import { addressKey, type Account, type Scope, type SignedInScope, type Viewer } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import { looksLikeApiToken, type ApiTokenService } from '../token/api-token.service.js';
@@ -28,7 +28,7 @@ export class AuthService {
   async register(scope: Scope, input: RegisterData): Promise<Account> {
     const { users, accounts, limits, audit } = this.deps;
     // Every attempt counts, good or bad; reserved first so parallel requests can't overrun the limit.
-    await limits.reserve(scope, [[`register:ip:${scope.origin.ip}`, limits.rules.register]]);
+    await limits.reserve(scope, [[`register:ip:${addressKey(scope.origin.ip)}`, limits.rules.register]]);
     const { user, existing } = await users.register(scope, input);
     if (!existing) await audit.record(scope, 'register', user.id);
     // A taken e-mail address gets the same answer as a new one; its owner is told by mail instead.
@@ -48,7 +48,7 @@ export class AuthService {
     const login = input.username.trim().toLowerCase().slice(0, 254);
     const known = await users.findByLogin(scope, login);
     const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
-    const ipKey = `login:ip:${scope.origin.ip}`;
+    const ipKey = `login:ip:${addressKey(scope.origin.ip)}`;
     // The attempt is counted as a failure before the password is checked, so parallel requests
     // can't all pass the limit check at once; a good password withdraws it.
     let attempt: { release(): Promise<void> };

@@ -108,6 +108,23 @@ export class SessionRepository {
     return Number((await query.executeTakeFirst()).numDeletedRows);
   }
 
+  /** Keeps the user's `keep` most recently used sessions and deletes the rest; returns how many went. */
+  async deleteAllButNewest(em: EntityManager, userId: string, keep: number): Promise<number> {
+    const extra = await db(em)
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1000)
+      .offset(keep)
+      .execute();
+    if (!extra.length) return 0;
+    const ids = extra.map((r) => r.id);
+    return Number((await db(em).deleteFrom('sessions').where('user_id', '=', userId).where('id', 'in', ids).executeTakeFirst()).numDeletedRows);
+  }
+
   async deleteExpired(em: EntityManager, now: Date): Promise<number> {
     return Number((await db(em).deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   }

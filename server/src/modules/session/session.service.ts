@@ -16,6 +16,9 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Sessions one account may hold at once; more logins end the least recently used ones. */
+export const MAX_SESSIONS_PER_ACCOUNT = 50;
+
 /** Login sessions: made at login, found by the hash of their token, ended by logout, expiry or revocation. */
 export class SessionService {
   constructor(
@@ -37,6 +40,8 @@ export class SessionService {
       ip: scope.origin.ip?.slice(0, 64) ?? null,
     };
     await this.sessions.insert(scope.em, { ...session, tokenHash: hashToken(token) });
+    // A login beyond the cap ends the account's least recently used sessions.
+    await this.sessions.deleteAllButNewest(scope.em, userId, MAX_SESSIONS_PER_ACCOUNT);
     return { token, session };
   }
 

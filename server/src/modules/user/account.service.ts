@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
 import type { BackgroundJobs } from '../../background.js';
 import { AppError, badInput, notFound } from '../../errors.js';
-import type { Account, Scope, SignedInScope } from '../../scope.js';
+import { addressKey, type Account, type Scope, type SignedInScope } from '../../scope.js';
 import type { AuditRecord } from '../audit/audit.repository.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EmailTokenPurpose } from '../mail/email-token.entity.js';
@@ -88,7 +88,7 @@ export class AccountService {
   async requestPasswordReset(scope: Scope, email: string): Promise<boolean> {
     const { limits, jobs } = this.deps;
     const address = normalizeEmail(email).slice(0, 254);
-    await limits.reserve(scope, [[`reset:ip:${scope.origin.ip}`, limits.rules.resetIp]]);
+    await limits.reserve(scope, [[`reset:ip:${addressKey(scope.origin.ip)}`, limits.rules.resetIp]]);
     jobs.run(scope, 'password-reset-mail', (job) => this.mailResetLink(job, address));
     return true;
   }

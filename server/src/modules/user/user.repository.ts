@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { asBool, asDate, db } from '../../db/database.js';
+import { asBool, asDate, db, isUniqueViolation } from '../../db/database.js';
 import type { Account, Role } from '../../scope.js';
 import { User } from './user.entity.js';
 
@@ -59,10 +59,30 @@ export class UserRepository {
     return row?.password_hash ?? null;
   }
 
-  /** Inserts through the ORM, so a taken username or address surfaces as UniqueConstraintViolationException. */
-  async insert(em: EntityManager, account: NewAccount): Promise<Account> {
+  /**
+   * The new account, or null when its username or address is taken (the unique indexes decide a
+   * race). Values are bound parameters: MikroORM's own insert inlines them into the SQL on
+   * SQLite, where a NUL byte cut the statement short.
+   */
+  async insert(em: EntityManager, account: NewAccount): Promise<Account | null> {
     const created: Account = { id: randomUUID(), username: account.username, email: account.email, emailVerified: false, role: 'USER', createdAt: new Date() };
-    await em.insert(User, { ...created, passwordHash: account.passwordHash });
+    try {
+      await db(em)
+        .insertInto('users')
+        .values({
+          id: created.id,
+          username: created.username,
+          email: created.email,
+          password_hash: account.passwordHash,
+          // email_verified: the column's default (false); SQLite binds no booleans.
+          role: created.role,
+          created_at: created.createdAt,
+        })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
     return created;
   }
 

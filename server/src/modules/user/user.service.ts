@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import * as argon2 from 'argon2';
 import { AppError, badInput } from '../../errors.js';
 import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
@@ -57,16 +56,10 @@ export class UserService {
       await argon2.hash(data.password, ARGON2_OPTIONS);
       return { user: { id: randomUUID(), username, email, emailVerified: false, role: 'USER', createdAt: new Date() }, existing };
     }
-    try {
-      const user = await this.users.insert(scope.em, { username, email, passwordHash: await argon2.hash(data.password, ARGON2_OPTIONS) });
-      return { user, existing: null };
-    } catch (error) {
-      // Two registrations racing for the same name: the unique index decides.
-      if (error instanceof UniqueConstraintViolationException) {
-        throw badInput('That username or e-mail address is already registered.', 'username');
-      }
-      throw error;
-    }
+    const user = await this.users.insert(scope.em, { username, email, passwordHash: await argon2.hash(data.password, ARGON2_OPTIONS) });
+    // Two registrations racing for the same name: the unique index decided.
+    if (!user) throw badInput('That username or e-mail address is already registered.', 'username');
+    return { user, existing: null };
   }
 
   /** The account a login name (username or e-mail, any case) belongs to, or null. */
