@@ -6,8 +6,10 @@ import {
   type ImageMetadata,
   type MetadataLimits,
 } from '../../src/imaging/metadata.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../src/imaging/process.js';
 import sharp from '../../src/imaging/sharp.js';
 import type { ImageFormat } from '../../src/imaging/sniff.js';
+import { prepareImage } from '../../src/modules/image/image.pipeline.js';
 import * as images from '../fixtures/images.js';
 import * as fx from '../fixtures/metadata-fixtures.js';
 
@@ -506,5 +508,52 @@ describe('limits', () => {
     const file = await images.png();
     await expect(extractMetadata(file, 'png', undefined, { maxFields: 0, maxStringLength: 10, maxTotalBytes: 1024 })).rejects.toThrow(TypeError);
     await expect(extractMetadata(file, 'png', undefined, { maxFields: 1, maxStringLength: 10, maxTotalBytes: 100 })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('the metadata JSON the API gives', () => {
+  // Pinned byte for byte (key order too) as the upload pipeline makes it: a change to any of
+  // these files is a change to what owners see, and must be deliberate.
+  const files: Record<string, () => Promise<Buffer>> = {
+    'camera-jpeg': () => fx.cameraJpeg(),
+    'sharp-jpeg-rotated': () => images.jpeg({ width: 120, height: 80, orientation: 6, gps: { lat: 48.8584, lon: 2.2945 } }),
+    'jpeg-split-icc': () => {
+      const split = fx.app2Icc(fx.iccProfile('Big profile', { padTo: 150_000 }), 60_000);
+      return fx.jpegWith([split[2]!, split[0]!, split[1]!], fx.app1Exif(fx.cameraTiff({ bigEndian: true })));
+    },
+    'jpeg-stray-bytes': () => images.jpegWithStrayBytes(),
+    'png-text': async () =>
+      fx.withPngChunks(await images.png({ width: 30, height: 20 }), [
+        fx.tEXt('Title', 'Plain Latin-1 caf\xe9'),
+        fx.zTXt('Comment', 'Compressed comment'),
+        fx.iTXt('Description', 'Unicode: 東京 ☀', { language: 'ja', translated: '説明' }),
+        fx.iTXt('XML:com.adobe.xmp', fx.photoXmp(), { compressed: true }),
+        fx.tEXt('Raw profile type exif', '\nexif\n 4\n41424344\n'),
+        fx.pngChunk('tEXt', Buffer.from('Broken\0damaged in transit', 'latin1'), { badCrc: true }),
+        fx.eXIf(fx.cameraTiff()),
+        fx.iCCP('Test', fx.iccProfile('PNG profile', { mluc: true })),
+      ]),
+    'webp-exif-xmp-icc': () =>
+      sharp({ create: { width: 20, height: 10, channels: 3, background: '#345' } })
+        .webp()
+        .withExif({ IFD0: { Make: 'WebP Maker', Model: 'W1' }, IFD2: { DateTimeOriginal: '2023:07:08 09:10:11' } })
+        .withXmp(fx.photoXmp())
+        .withIccProfile('p3')
+        .toBuffer(),
+    'webp-animated': () => images.webpAnimated({ frames: 3 }),
+    'gif-animated': () => images.gifAnimated(4),
+    'hostile-jpeg': () => {
+      const xp = fx.tiff({ ifd0: [[fx.TAG.XPTitle, { byte: fx.utf16le(fx.HOSTILE_TEXT) }]] });
+      const escaped = fx.HOSTILE_TEXT.replace(/[<&]/g, (c) => (c === '<' ? '&lt;' : '&amp;'));
+      const xmp = fx.xmpPacket(`<rdf:Description ${fx.XMP_NAMESPACES}><dc:title>${escaped}</dc:title></rdf:Description>`);
+      return fx.jpegWith(fx.app1Exif(xp), fx.app1Xmp(xmp), fx.app13Iptc(fx.iptc([[105, fx.HOSTILE_TEXT]])), fx.comment(fx.HOSTILE_TEXT));
+    },
+    'impossible-exif': () => fx.jpegWith(fx.app1Exif(fx.impossibleEntriesTiff())),
+    'endless-mluc': () => fx.jpegWith(fx.app2Icc(fx.endlessMlucProfile()), fx.app1Exif(fx.cameraTiff())),
+  };
+
+  it.each(Object.keys(files))('%s', async (name) => {
+    const { metadata } = await prepareImage(await files[name]!(), DEFAULT_IMAGE_LIMITS);
+    await expect(`${JSON.stringify(metadata, null, 2)}\n`).toMatchFileSnapshot(`../fixtures/metadata-output/${name}.json`);
   });
 });
