@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_METADATA_LIMITS,
   extractMetadata,
-  type ImageHeaderInfo,
+  headerBlocks,
   type ImageMetadata,
   type MetadataLimits,
-} from '../../src/imaging/metadata.js';
+  type MetadataSource,
+} from '../../src/imaging/metadata/index.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../src/imaging/process.js';
 import sharp from '../../src/imaging/sharp.js';
 import type { ImageFormat } from '../../src/imaging/sniff.js';
@@ -13,21 +14,21 @@ import { prepareImage } from '../../src/modules/image/image.pipeline.js';
 import * as images from '../fixtures/images.js';
 import * as fx from '../fixtures/metadata-fixtures.js';
 
-/** What the upload pipeline passes: sharp's header, read with every frame counted. */
-async function headerInfo(input: Buffer): Promise<ImageHeaderInfo> {
+/** What the upload pipeline passes: sharp's header, read with every frame counted, and its metadata blocks. */
+async function sourceOf(input: Buffer, format: ImageFormat): Promise<MetadataSource> {
   const meta = await sharp(input, { animated: true }).metadata();
-  const frames = meta.pages ?? 1;
   return {
+    format,
     width: meta.width,
     height: meta.pageHeight ?? meta.height,
-    frames,
-    ...(meta.delay && { delays: meta.delay }),
-    ...(meta.loop !== undefined && { loop: meta.loop }),
+    frames: meta.pages ?? 1,
+    animation: { ...(meta.delay && { delays: meta.delay }), ...(meta.loop !== undefined && { loop: meta.loop }) },
+    blocks: headerBlocks(meta),
   };
 }
 
 async function extract(input: Buffer, format: ImageFormat, limits?: MetadataLimits): Promise<ImageMetadata> {
-  const result = await extractMetadata(input, format, await headerInfo(input), limits);
+  const result = await extractMetadata(input, await sourceOf(input, format), limits);
   expectPlainJson(result);
   return result;
 }
@@ -346,15 +347,14 @@ describe('animation', () => {
     expect(result.fields['Animation.Frames']).toBe(4);
   });
 
-  it('reports frames of an animated WebP, and counts them itself without header info', async () => {
+  it('reports frames, delays and loop of an animated WebP from the header info', async () => {
     const file = await images.webpAnimated({ frames: 3 });
-    expect((await extract(file, 'webp')).animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
-    // As the upload pipeline calls it: frames from sharp, delays and loop from the file.
-    const framesOnly = await extractMetadata(file, 'webp', { width: 40, height: 30, frames: 3 });
-    expect(framesOnly.animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
-    const own = await extractMetadata(file, 'webp');
-    expect(own.animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
-    expect(own.size).toEqual({ width: 40, height: 30 });
+    const result = await extract(file, 'webp');
+    expect(result.animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
+    expect(result.size).toEqual({ width: 40, height: 30 });
+    // Frames without delays or loop: the file is not read for them again.
+    const framesOnly = await extractMetadata(file, { format: 'webp', width: 40, height: 30, frames: 3, blocks: {} });
+    expect(framesOnly.animation).toEqual({ frames: 3 });
   });
 
   it('reports no animation for stills', async () => {
@@ -363,8 +363,9 @@ describe('animation', () => {
   });
 
   it('bounds the delays list', async () => {
-    const info = { width: 10, height: 10, frames: 5000, delays: Array.from({ length: 5000 }, () => 20), loop: 3 };
-    const result = await extractMetadata(await images.gifAnimated(1), 'gif', info);
+    const delays = Array.from({ length: 5000 }, () => 20);
+    const source: MetadataSource = { format: 'gif', width: 10, height: 10, frames: 5000, animation: { delays, loop: 3 }, blocks: {} };
+    const result = await extractMetadata(await images.gifAnimated(1), source);
     expect(result.animation?.frames).toBe(5000);
     expect(result.animation?.delays).toHaveLength(DEFAULT_METADATA_LIMITS.maxFields);
     expectPlainJson(result);
@@ -462,8 +463,11 @@ describe('hostile metadata', () => {
     }
     for (const format of ['jpeg', 'png', 'gif', 'webp'] as const) {
       for (const bytes of [Buffer.alloc(0), Buffer.from('not an image at all'), Buffer.alloc(5000, 0xff)]) {
-        const result = await extractMetadata(bytes, format, { width: 3, height: 2, frames: 1 });
+        const result = await extractMetadata(bytes, { format, width: 3, height: 2, frames: 1, blocks: {} });
         expect(result).toEqual({ format, size: { width: 3, height: 2 }, fields: {} });
+        // The same garbage as the blocks libvips found.
+        const blocks = { exif: bytes, icc: bytes, iptc: bytes, xmp: bytes };
+        expect(await extractMetadata(bytes, { format, width: 3, height: 2, frames: 1, blocks })).toEqual(result);
       }
     }
   });
@@ -506,8 +510,9 @@ describe('limits', () => {
 
   it('refuses invalid limits, a configuration bug', async () => {
     const file = await images.png();
-    await expect(extractMetadata(file, 'png', undefined, { maxFields: 0, maxStringLength: 10, maxTotalBytes: 1024 })).rejects.toThrow(TypeError);
-    await expect(extractMetadata(file, 'png', undefined, { maxFields: 1, maxStringLength: 10, maxTotalBytes: 100 })).rejects.toThrow(TypeError);
+    const source = await sourceOf(file, 'png');
+    await expect(extractMetadata(file, source, { maxFields: 0, maxStringLength: 10, maxTotalBytes: 1024 })).rejects.toThrow(TypeError);
+    await expect(extractMetadata(file, source, { maxFields: 1, maxStringLength: 10, maxTotalBytes: 100 })).rejects.toThrow(TypeError);
   });
 });
 
