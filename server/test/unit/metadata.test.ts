@@ -473,6 +473,67 @@ describe('hostile metadata', () => {
   });
 });
 
+describe('blocks as libvips hands them over', () => {
+  it('reads only the first 256 Ki characters of an oversized XMP packet', async () => {
+    const pad = ' '.repeat(600_000);
+    const xml = fx.xmpPacket(
+      `<rdf:Description ${fx.XMP_NAMESPACES}><dc:title>early</dc:title>${pad}<xmp:Label>late</xmp:Label></rdf:Description>`,
+    );
+    const webp = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).webp().withXmp(xml).toBuffer();
+    const source = await sourceOf(webp, 'webp');
+    expect(source.blocks.xmp!.length).toBeGreaterThan(600_000);
+    const result = await extractMetadata(webp, source);
+    expectPlainJson(result);
+    expect(result.xmp).toEqual({ title: 'early' });
+  });
+
+  it('decodes at most 1 MiB of an XMP packet, cut between UTF-8 sequences', async () => {
+    const head = Buffer.from(fx.xmpPacket(`<rdf:Description ${fx.XMP_NAMESPACES}><dc:title>Zürich</dc:title>`), 'utf8');
+    const MiB = 1024 * 1024;
+    // "ü" takes two bytes: the first ends where the bound falls, the second is past it.
+    const filler = Buffer.alloc(MiB - 1 - head.length, 0x20);
+    const tail = Buffer.concat([Buffer.from('ü', 'utf8'), Buffer.from([0xff]), Buffer.from('</rdf:Description>')]);
+    const xmp = Buffer.concat([head, filler, tail]);
+    const result = await extractMetadata(xmp, { format: 'jpeg', width: 1, height: 1, frames: 1, blocks: { xmp } });
+    // The packet as a whole is not UTF-8 (0xff), so reading all of it, or cutting inside "ü", falls back to Latin-1.
+    expect(result.xmp).toEqual({ title: 'Zürich' });
+  });
+
+  it('ignores an IPTC resource whose size runs past its APP13 segment, and keeps the EXIF', async () => {
+    const data = fx.iptc([[105, 'Should not be read']]);
+    const resource = Buffer.alloc(12);
+    resource.write('8BIM', 0, 'latin1');
+    resource.writeUInt16BE(0x0404, 4);
+    resource.writeUInt32BE(data.length + 100, 8); // says more than the segment holds
+    const app13 = fx.segment(0xed, 'Photoshop 3.0\0', resource, data);
+    const file = await fx.jpegWith(fx.app1Exif(fx.cameraTiff()), app13);
+    expect((await sourceOf(file, 'jpeg')).blocks.iptc).toBeDefined();
+    const result = await extract(file, 'jpeg');
+    expect(result.iptc).toBeUndefined();
+    expect(Object.keys(result.fields).some((k) => k.startsWith('IPTC.'))).toBe(false);
+    expect(result.camera?.make).toBe('Canon');
+  });
+
+  it('ignores a Photoshop block whose resource name runs past its end', async () => {
+    const file = await fx.jpegWith(fx.segment(0xed, 'Photoshop 3.0\0', '8BIM\x04\x04\xff', 'a name cut short'), fx.app1Exif(fx.cameraTiff()));
+    const result = await extract(file, 'jpeg');
+    expect(result.iptc).toBeUndefined();
+    expect(result.camera?.model).toBe('Canon EOS R5');
+  });
+
+  it('ignores an ICC profile over 1 MiB, which libvips assembles from many APP2 segments', async () => {
+    const big = await fx.jpegWith(fx.app2Icc(fx.iccProfile('Huge profile', { padTo: 1024 * 1024 + 4 })));
+    const source = await sourceOf(big, 'jpeg');
+    expect(source.blocks.icc!.length).toBeGreaterThan(1024 * 1024);
+    const result = await extractMetadata(big, source);
+    expect(result.icc).toBeUndefined();
+    expect(Object.keys(result.fields).some((k) => k.startsWith('ICC.'))).toBe(false);
+
+    const fits = await fx.jpegWith(fx.app2Icc(fx.iccProfile('Large profile', { padTo: 1024 * 1024 })));
+    expect((await extract(fits, 'jpeg')).icc).toEqual({ description: 'Large profile' });
+  });
+});
+
 describe('limits', () => {
   async function manyTextChunks(count: number, length: number): Promise<Buffer> {
     const chunks = Array.from({ length: count }, (_, i) => fx.tEXt(`Key${i}`, `${i}:`.padEnd(length, 'x')));
