@@ -1,5 +1,6 @@
 import type { FailOnOptions, Metadata, OutputInfo, Sharp } from 'sharp';
 import { AppError } from '../errors.js';
+import { headerBlocks, type HeaderBlocks } from './metadata/index.js';
 import sharp from './sharp.js';
 import { MIME_TYPES, sniffImageFormat, unsupportedMediaType, type ImageFormat } from './sniff.js';
 
@@ -50,6 +51,8 @@ export interface ProcessedImage {
   animation?: { delays?: number[]; loop?: number };
   display: ImageVariant;
   thumbnail: ImageVariant;
+  /** The EXIF, ICC, IPTC and XMP libvips found reading the header, for metadata extraction to start from. */
+  blocks: HeaderBlocks;
 }
 
 /**
@@ -311,5 +314,6 @@ export async function processImage(input: Buffer, limits: ImageLimits): Promise<
       : {}),
     display,
     thumbnail,
+    blocks: headerBlocks(header),
   };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_IMAGE_LIMITS, processImage, type ImageLimits } from '../../src/
 import sharp from '../../src/imaging/sharp.js';
 import { assertSupportedImage, MIME_TYPES, sniffImageFormat } from '../../src/imaging/sniff.js';
 import * as fixtures from '../fixtures/images.js';
+import { cameraJpeg } from '../fixtures/metadata-fixtures.js';
 
 const UNSUPPORTED = 'Only JPEG, PNG, GIF and WebP images are accepted.';
 const DAMAGED = 'The file is damaged or not a complete image.';
@@ -430,6 +431,14 @@ describe('fixtures', () => {
     expect(Math.abs(meta.width * meta.height - 2_000_000)).toBeLessThan(5_000);
     // Photo-like detail: far bigger than a flat image, as a camera's would be (≈0.3 MB per MP).
     expect(file.length).toBeGreaterThan(400_000);
+  });
+
+  it('hands on the EXIF, ICC, IPTC and XMP libvips read from the header, for metadata extraction', async () => {
+    const upload = await cameraJpeg();
+    const { exif, icc, iptc, xmp } = await sharp(upload).metadata();
+    expect([exif, icc, iptc, xmp].every((block) => block instanceof Buffer && block.length > 0)).toBe(true);
+    expect((await processImage(upload, DEFAULT_IMAGE_LIMITS)).blocks).toEqual({ exif, icc, iptc, xmp });
+    expect((await processImage(await fixtures.png(), DEFAULT_IMAGE_LIMITS)).blocks).toEqual({});
   });
 });
 

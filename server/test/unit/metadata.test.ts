@@ -2,30 +2,33 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_METADATA_LIMITS,
   extractMetadata,
-  type ImageHeaderInfo,
+  headerBlocks,
   type ImageMetadata,
   type MetadataLimits,
-} from '../../src/imaging/metadata.js';
+  type MetadataSource,
+} from '../../src/imaging/metadata/index.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../src/imaging/process.js';
 import sharp from '../../src/imaging/sharp.js';
 import type { ImageFormat } from '../../src/imaging/sniff.js';
+import { prepareImage } from '../../src/modules/image/image.pipeline.js';
 import * as images from '../fixtures/images.js';
 import * as fx from '../fixtures/metadata-fixtures.js';
 
-/** What the upload pipeline passes: sharp's header, read with every frame counted. */
-async function headerInfo(input: Buffer): Promise<ImageHeaderInfo> {
+/** What the upload pipeline passes: sharp's header, read with every frame counted, and its metadata blocks. */
+async function sourceOf(input: Buffer, format: ImageFormat): Promise<MetadataSource> {
   const meta = await sharp(input, { animated: true }).metadata();
-  const frames = meta.pages ?? 1;
   return {
+    format,
     width: meta.width,
     height: meta.pageHeight ?? meta.height,
-    frames,
-    ...(meta.delay && { delays: meta.delay }),
-    ...(meta.loop !== undefined && { loop: meta.loop }),
+    frames: meta.pages ?? 1,
+    animation: { ...(meta.delay && { delays: meta.delay }), ...(meta.loop !== undefined && { loop: meta.loop }) },
+    blocks: headerBlocks(meta),
   };
 }
 
 async function extract(input: Buffer, format: ImageFormat, limits?: MetadataLimits): Promise<ImageMetadata> {
-  const result = await extractMetadata(input, format, await headerInfo(input), limits);
+  const result = await extractMetadata(input, await sourceOf(input, format), limits);
   expectPlainJson(result);
   return result;
 }
@@ -344,15 +347,14 @@ describe('animation', () => {
     expect(result.fields['Animation.Frames']).toBe(4);
   });
 
-  it('reports frames of an animated WebP, and counts them itself without header info', async () => {
+  it('reports frames, delays and loop of an animated WebP from the header info', async () => {
     const file = await images.webpAnimated({ frames: 3 });
-    expect((await extract(file, 'webp')).animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
-    // As the upload pipeline calls it: frames from sharp, delays and loop from the file.
-    const framesOnly = await extractMetadata(file, 'webp', { width: 40, height: 30, frames: 3 });
-    expect(framesOnly.animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
-    const own = await extractMetadata(file, 'webp');
-    expect(own.animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
-    expect(own.size).toEqual({ width: 40, height: 30 });
+    const result = await extract(file, 'webp');
+    expect(result.animation).toEqual({ frames: 3, loop: 0, delays: [80, 80, 80] });
+    expect(result.size).toEqual({ width: 40, height: 30 });
+    // Frames without delays or loop: the file is not read for them again.
+    const framesOnly = await extractMetadata(file, { format: 'webp', width: 40, height: 30, frames: 3, blocks: {} });
+    expect(framesOnly.animation).toEqual({ frames: 3 });
   });
 
   it('reports no animation for stills', async () => {
@@ -361,8 +363,9 @@ describe('animation', () => {
   });
 
   it('bounds the delays list', async () => {
-    const info = { width: 10, height: 10, frames: 5000, delays: Array.from({ length: 5000 }, () => 20), loop: 3 };
-    const result = await extractMetadata(await images.gifAnimated(1), 'gif', info);
+    const delays = Array.from({ length: 5000 }, () => 20);
+    const source: MetadataSource = { format: 'gif', width: 10, height: 10, frames: 5000, animation: { delays, loop: 3 }, blocks: {} };
+    const result = await extractMetadata(await images.gifAnimated(1), source);
     expect(result.animation?.frames).toBe(5000);
     expect(result.animation?.delays).toHaveLength(DEFAULT_METADATA_LIMITS.maxFields);
     expectPlainJson(result);
@@ -460,10 +463,74 @@ describe('hostile metadata', () => {
     }
     for (const format of ['jpeg', 'png', 'gif', 'webp'] as const) {
       for (const bytes of [Buffer.alloc(0), Buffer.from('not an image at all'), Buffer.alloc(5000, 0xff)]) {
-        const result = await extractMetadata(bytes, format, { width: 3, height: 2, frames: 1 });
+        const result = await extractMetadata(bytes, { format, width: 3, height: 2, frames: 1, blocks: {} });
         expect(result).toEqual({ format, size: { width: 3, height: 2 }, fields: {} });
+        // The same garbage as the blocks libvips found.
+        const blocks = { exif: bytes, icc: bytes, iptc: bytes, xmp: bytes };
+        expect(await extractMetadata(bytes, { format, width: 3, height: 2, frames: 1, blocks })).toEqual(result);
       }
     }
+  });
+});
+
+describe('blocks as libvips hands them over', () => {
+  it('reads only the first 256 Ki characters of an oversized XMP packet', async () => {
+    const pad = ' '.repeat(600_000);
+    const xml = fx.xmpPacket(
+      `<rdf:Description ${fx.XMP_NAMESPACES}><dc:title>early</dc:title>${pad}<xmp:Label>late</xmp:Label></rdf:Description>`,
+    );
+    const webp = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).webp().withXmp(xml).toBuffer();
+    const source = await sourceOf(webp, 'webp');
+    expect(source.blocks.xmp!.length).toBeGreaterThan(600_000);
+    const result = await extractMetadata(webp, source);
+    expectPlainJson(result);
+    expect(result.xmp).toEqual({ title: 'early' });
+  });
+
+  it('decodes at most 1 MiB of an XMP packet, cut between UTF-8 sequences', async () => {
+    const head = Buffer.from(fx.xmpPacket(`<rdf:Description ${fx.XMP_NAMESPACES}><dc:title>Zürich</dc:title>`), 'utf8');
+    const MiB = 1024 * 1024;
+    // "ü" takes two bytes: the first ends where the bound falls, the second is past it.
+    const filler = Buffer.alloc(MiB - 1 - head.length, 0x20);
+    const tail = Buffer.concat([Buffer.from('ü', 'utf8'), Buffer.from([0xff]), Buffer.from('</rdf:Description>')]);
+    const xmp = Buffer.concat([head, filler, tail]);
+    const result = await extractMetadata(xmp, { format: 'jpeg', width: 1, height: 1, frames: 1, blocks: { xmp } });
+    // The packet as a whole is not UTF-8 (0xff), so reading all of it, or cutting inside "ü", falls back to Latin-1.
+    expect(result.xmp).toEqual({ title: 'Zürich' });
+  });
+
+  it('ignores an IPTC resource whose size runs past its APP13 segment, and keeps the EXIF', async () => {
+    const data = fx.iptc([[105, 'Should not be read']]);
+    const resource = Buffer.alloc(12);
+    resource.write('8BIM', 0, 'latin1');
+    resource.writeUInt16BE(0x0404, 4);
+    resource.writeUInt32BE(data.length + 100, 8); // says more than the segment holds
+    const app13 = fx.segment(0xed, 'Photoshop 3.0\0', resource, data);
+    const file = await fx.jpegWith(fx.app1Exif(fx.cameraTiff()), app13);
+    expect((await sourceOf(file, 'jpeg')).blocks.iptc).toBeDefined();
+    const result = await extract(file, 'jpeg');
+    expect(result.iptc).toBeUndefined();
+    expect(Object.keys(result.fields).some((k) => k.startsWith('IPTC.'))).toBe(false);
+    expect(result.camera?.make).toBe('Canon');
+  });
+
+  it('ignores a Photoshop block whose resource name runs past its end', async () => {
+    const file = await fx.jpegWith(fx.segment(0xed, 'Photoshop 3.0\0', '8BIM\x04\x04\xff', 'a name cut short'), fx.app1Exif(fx.cameraTiff()));
+    const result = await extract(file, 'jpeg');
+    expect(result.iptc).toBeUndefined();
+    expect(result.camera?.model).toBe('Canon EOS R5');
+  });
+
+  it('ignores an ICC profile over 1 MiB, which libvips assembles from many APP2 segments', async () => {
+    const big = await fx.jpegWith(fx.app2Icc(fx.iccProfile('Huge profile', { padTo: 1024 * 1024 + 4 })));
+    const source = await sourceOf(big, 'jpeg');
+    expect(source.blocks.icc!.length).toBeGreaterThan(1024 * 1024);
+    const result = await extractMetadata(big, source);
+    expect(result.icc).toBeUndefined();
+    expect(Object.keys(result.fields).some((k) => k.startsWith('ICC.'))).toBe(false);
+
+    const fits = await fx.jpegWith(fx.app2Icc(fx.iccProfile('Large profile', { padTo: 1024 * 1024 })));
+    expect((await extract(fits, 'jpeg')).icc).toEqual({ description: 'Large profile' });
   });
 });
 
@@ -504,7 +571,55 @@ describe('limits', () => {
 
   it('refuses invalid limits, a configuration bug', async () => {
     const file = await images.png();
-    await expect(extractMetadata(file, 'png', undefined, { maxFields: 0, maxStringLength: 10, maxTotalBytes: 1024 })).rejects.toThrow(TypeError);
-    await expect(extractMetadata(file, 'png', undefined, { maxFields: 1, maxStringLength: 10, maxTotalBytes: 100 })).rejects.toThrow(TypeError);
+    const source = await sourceOf(file, 'png');
+    await expect(extractMetadata(file, source, { maxFields: 0, maxStringLength: 10, maxTotalBytes: 1024 })).rejects.toThrow(TypeError);
+    await expect(extractMetadata(file, source, { maxFields: 1, maxStringLength: 10, maxTotalBytes: 100 })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('the metadata JSON the API gives', () => {
+  // Pinned byte for byte (key order too) as the upload pipeline makes it: a change to any of
+  // these files is a change to what owners see, and must be deliberate.
+  const files: Record<string, () => Promise<Buffer>> = {
+    'camera-jpeg': () => fx.cameraJpeg(),
+    'sharp-jpeg-rotated': () => images.jpeg({ width: 120, height: 80, orientation: 6, gps: { lat: 48.8584, lon: 2.2945 } }),
+    'jpeg-split-icc': () => {
+      const split = fx.app2Icc(fx.iccProfile('Big profile', { padTo: 150_000 }), 60_000);
+      return fx.jpegWith([split[2]!, split[0]!, split[1]!], fx.app1Exif(fx.cameraTiff({ bigEndian: true })));
+    },
+    'jpeg-stray-bytes': () => images.jpegWithStrayBytes(),
+    'png-text': async () =>
+      fx.withPngChunks(await images.png({ width: 30, height: 20 }), [
+        fx.tEXt('Title', 'Plain Latin-1 caf\xe9'),
+        fx.zTXt('Comment', 'Compressed comment'),
+        fx.iTXt('Description', 'Unicode: 東京 ☀', { language: 'ja', translated: '説明' }),
+        fx.iTXt('XML:com.adobe.xmp', fx.photoXmp(), { compressed: true }),
+        fx.tEXt('Raw profile type exif', '\nexif\n 4\n41424344\n'),
+        fx.pngChunk('tEXt', Buffer.from('Broken\0damaged in transit', 'latin1'), { badCrc: true }),
+        fx.eXIf(fx.cameraTiff()),
+        fx.iCCP('Test', fx.iccProfile('PNG profile', { mluc: true })),
+      ]),
+    'webp-exif-xmp-icc': () =>
+      sharp({ create: { width: 20, height: 10, channels: 3, background: '#345' } })
+        .webp()
+        .withExif({ IFD0: { Make: 'WebP Maker', Model: 'W1' }, IFD2: { DateTimeOriginal: '2023:07:08 09:10:11' } })
+        .withXmp(fx.photoXmp())
+        .withIccProfile('p3')
+        .toBuffer(),
+    'webp-animated': () => images.webpAnimated({ frames: 3 }),
+    'gif-animated': () => images.gifAnimated(4),
+    'hostile-jpeg': () => {
+      const xp = fx.tiff({ ifd0: [[fx.TAG.XPTitle, { byte: fx.utf16le(fx.HOSTILE_TEXT) }]] });
+      const escaped = fx.HOSTILE_TEXT.replace(/[<&]/g, (c) => (c === '<' ? '&lt;' : '&amp;'));
+      const xmp = fx.xmpPacket(`<rdf:Description ${fx.XMP_NAMESPACES}><dc:title>${escaped}</dc:title></rdf:Description>`);
+      return fx.jpegWith(fx.app1Exif(xp), fx.app1Xmp(xmp), fx.app13Iptc(fx.iptc([[105, fx.HOSTILE_TEXT]])), fx.comment(fx.HOSTILE_TEXT));
+    },
+    'impossible-exif': () => fx.jpegWith(fx.app1Exif(fx.impossibleEntriesTiff())),
+    'endless-mluc': () => fx.jpegWith(fx.app2Icc(fx.endlessMlucProfile()), fx.app1Exif(fx.cameraTiff())),
+  };
+
+  it.each(Object.keys(files))('%s', async (name) => {
+    const { metadata } = await prepareImage(await files[name]!(), DEFAULT_IMAGE_LIMITS);
+    await expect(`${JSON.stringify(metadata, null, 2)}\n`).toMatchFileSnapshot(`../fixtures/metadata-output/${name}.json`);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_METADATA_LIMITS, extractMetadata, type ImageMetadata } from '../../imaging/metadata.js';
+import { DEFAULT_METADATA_LIMITS, extractMetadata, type ImageMetadata } from '../../imaging/metadata/index.js';
 import { processImage, type ImageLimits, type ProcessedImage } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
 import type { NewImageKey, SealedStore } from '../../storage/sealed-store.js';
@@ -28,18 +28,8 @@ export async function prepareImage(
 ): Promise<{ processed: ProcessedImage; metadata: ImageMetadata }> {
   // Decoding is the expensive part: bounded by the queue so a burst gets "busy" instead of exhausting memory.
   const processed = await (queue ? queue.run(() => processImage(bytes, limits)) : processImage(bytes, limits));
-  const metadata = await extractMetadata(
-    bytes,
-    processed.format,
-    {
-      width: processed.width,
-      height: processed.height,
-      frames: processed.frames,
-      delays: processed.animation?.delays,
-      loop: processed.animation?.loop,
-    },
-    METADATA_LIMITS,
-  );
+  // Starts from the header processImage read: libvips parses the metadata blocks once.
+  const metadata = await extractMetadata(bytes, processed, METADATA_LIMITS);
   return { processed, metadata };
 }
 
