@@ -19,7 +19,7 @@ import { buildGraphQLSchema } from './graphql/schema.js';
 import { ByteBudget } from './graphql/upload-budget.js';
 import { AuthEdge, scopeOf } from './http/auth-edge.js';
 import { clientCsp, GRAPHQL_CSP, PERMISSIONS_POLICY, playgroundCsp, securityHeaders } from './http/security.js';
-import type { Logger } from './logger.js';
+import { loggedUrl, type Logger } from './logger.js';
 import type { MaintenanceTask } from './maintenance/scheduler.js';
 import { modules } from './modules/index.js';
 import { createServices, type Services } from './services.js';
@@ -84,6 +84,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
       costLimitPlugin<GraphQLContext>(MAX_OPERATION_COST),
+      quietWhenThrottled,
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -100,7 +101,13 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Paths only: a token pasted into a query string is never read, and never logged either.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: loggedUrl(req.url), remoteAddress: req.remoteAddress }),
+      },
+      // Throttled attempts come by the thousand from one client: their lines are debug.
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.locals?.quietLog ? 'debug' : 'info'),
     }),
   );
   app.use(securityHeaders(env.secureCookies));
@@ -137,10 +144,27 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
       context: async ({ req, res }): Promise<GraphQLContext> => ({
         scope: scopeOf(req),
         session: { start: (token) => edge.startSession(res, token), end: () => edge.endSession(res) },
+        quietLog: () => {
+          res.locals.quietLog = true;
+        },
       }),
     }),
   );
 
+  // Altair is an Express app of its own: it would announce Express, and keep pasted bearer tokens between visits.
+  const playground = () => {
+    const altair = altairExpress({
+      cspNonceGenerator: (_req, res) => String(res.locals.cspNonce),
+      baseURL: '/playground/',
+      endpointURL: '/graphql',
+      initialHeaders: { 'Apollo-Require-Preflight': 'true' },
+      initialQuery: '{ me { id username } }',
+      disableAccount: true,
+      preserveState: false,
+    });
+    altair.disable('x-powered-by');
+    return altair;
+  };
   if (env.playground) {
     app.use(
       '/playground',
@@ -149,14 +173,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
         res.set('Content-Security-Policy', playgroundCsp(String(res.locals.cspNonce)));
         next();
       },
-      altairExpress({
-        cspNonceGenerator: (_req, res) => String(res.locals.cspNonce),
-        baseURL: '/playground/',
-        endpointURL: '/graphql',
-        initialHeaders: { 'Apollo-Require-Preflight': 'true' },
-        initialQuery: '{ me { id username } }',
-        disableAccount: true,
-      }),
+      playground(),
     );
   }
 
@@ -183,6 +200,18 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     },
   };
 }
+
+/** A response that only says "slow down" is logged at debug level. */
+const quietWhenThrottled: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, contextValue }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (errors?.length && errors.every((e) => e.extensions?.code === 'RATE_LIMITED')) contextValue.quietLog();
+      },
+    };
+  },
+};
 
 /** Serves the built SvelteKit app, with its index.html for client-side routes. */
 function mountClient(app: express.Express, env: Env): void {

@@ -64,7 +64,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const users = new UserService(env.passwordPolicy);
   const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
   const apiTokens = new ApiTokenService();
-  const audit = new AuditService();
+  const audit = new AuditService(env.auditRetentionDays);
   const limits = new RateLimitService(buildRules(env.registrationsPerIpPerHour));
   const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
   const jobs = new BackgroundJobs();

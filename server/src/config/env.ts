@@ -86,6 +86,8 @@ const schema = z.object({
   GRAPHQL_INTROSPECTION: boolFrom.optional(),
   /** New accounts one client address may create per hour. */
   REGISTRATIONS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(10),
+  /** Security events are kept this many days. */
+  AUDIT_RETENTION_DAYS: intFrom(1, 36_500).default(365),
   /** Session idle timeout and absolute lifetime, in hours. */
   SESSION_IDLE_HOURS: intFrom(1, 24 * 365).default(24 * 7),
   SESSION_MAX_HOURS: intFrom(1, 24 * 365).default(24 * 30),
@@ -122,6 +124,7 @@ export interface Env {
   registrationsPerIpPerHour: number;
   requireEmailVerification: boolean;
   introspection: boolean;
+  auditRetentionDays: number;
   sessionIdleMs: number;
   sessionMaxMs: number;
   clientDir: string | undefined;
@@ -204,6 +207,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     registrationsPerIpPerHour: raw.REGISTRATIONS_PER_IP_PER_HOUR,
     requireEmailVerification: raw.REQUIRE_EMAIL_VERIFICATION ?? !!raw.SMTP_URL,
     introspection: raw.GRAPHQL_INTROSPECTION ?? raw.NODE_ENV !== 'production',
+    auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     sessionIdleMs: raw.SESSION_IDLE_HOURS * 3_600_000,
     sessionMaxMs: raw.SESSION_MAX_HOURS * 3_600_000,
     clientDir: raw.CLIENT_DIR ? path.resolve(base, raw.CLIENT_DIR) : undefined,

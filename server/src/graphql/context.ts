@@ -9,4 +9,6 @@ export interface GraphQLContext {
     /** Clears it. */
     end(): void;
   };
+  /** Logs this request's line at debug level (throttled attempts, which come in floods). */
+  quietLog(): void;
 }

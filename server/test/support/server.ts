@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { openDatabase, type Orm } from '../../src/db/orm.js';
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { KeyProvider } from '../../src/crypto/key-provider.js';
+import { createLogger } from '../../src/logger.js';
 import { createMysqlDatabase, type DbKind } from './databases.js';
 
 export interface TestServer {
@@ -29,7 +30,12 @@ export interface TestServer {
  * The real app on a real port with a fresh database (SQLite in a temp DATA_DIR, or a new
  * MySQL/MariaDB database). Requests go over real HTTP.
  */
-export async function startTestServer(kind: DbKind, extra: Record<string, string> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Every log line (JSON, the server's own logger with its redaction) is pushed here, at debug level and up. */
+  logLines?: string[];
+}
+
+export async function startTestServer(kind: DbKind, extra: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-test-'));
   const mysqlDb = kind === 'mysql' ? await createMysqlDatabase() : undefined;
   const vars: Record<string, string> = {
@@ -42,7 +48,8 @@ export async function startTestServer(kind: DbKind, extra: Record<string, string
     ...(mysqlDb ? { DATABASE_URL: mysqlDb.url } : {}),
     ...extra,
   };
-  return serveApp(vars, async () => {
+  if (options.logLines) vars.LOG_LEVEL = 'debug';
+  return serveApp(vars, options, async () => {
     await mysqlDb?.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -53,10 +60,10 @@ export async function startTestServer(kind: DbKind, extra: Record<string, string
  * again on them would find them (`vars` as for spawnServer). close() leaves the data.
  */
 export function startTestServerOn(vars: Record<string, string>): Promise<TestServer> {
-  return serveApp({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...vars }, async () => {});
+  return serveApp({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...vars }, {}, async () => {});
 }
 
-async function serveApp(vars: Record<string, string>, cleanup: () => Promise<void>): Promise<TestServer> {
+async function serveApp(vars: Record<string, string>, options: TestServerOptions, cleanup: () => Promise<void>): Promise<TestServer> {
   const env = loadEnv(vars);
   const dataDir = env.dataDir;
   const orm = await openDatabase(env);
@@ -68,7 +75,16 @@ async function serveApp(vars: Record<string, string>, cleanup: () => Promise<voi
     previousKeys: env.previousMasterKeys,
     dataDir,
   });
-  const app = await createApp({ env, orm, log: pino({ level: env.logLevel }), blobs, keys });
+  const lines = options.logLines;
+  const destination = lines
+    ? new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+          done();
+        },
+      })
+    : undefined;
+  const app = await createApp({ env, orm, log: createLogger(env, destination), blobs, keys });
   const server: Server = await new Promise((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });

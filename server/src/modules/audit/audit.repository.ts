@@ -29,6 +29,24 @@ export class AuditRepository {
       .execute();
   }
 
+  /** The newest `event` row of this account (or of no account) from this address since `since`. */
+  async findRecent(em: EntityManager, key: { event: string; userId: string | null; ip: string | null }, since: Date): Promise<{ id: string; details: Record<string, unknown> | null } | null> {
+    let query = db(em).selectFrom('audit_events').select(['id', 'details']).where('event', '=', key.event).where('created_at', '>=', since);
+    query = key.userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', key.userId);
+    query = key.ip === null ? query.where('ip', 'is', null) : query.where('ip', '=', key.ip);
+    const row = await query.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    return row ? { id: row.id, details: row.details as Record<string, unknown> | null } : null;
+  }
+
+  async setDetails(em: EntityManager, id: string, details: Record<string, unknown>): Promise<void> {
+    await db(em).updateTable('audit_events').set({ details }).where('id', '=', id).execute();
+  }
+
+  /** Deletes events older than `cutoff`; returns how many. */
+  async deleteBefore(em: EntityManager, cutoff: Date): Promise<number> {
+    return Number((await db(em).deleteFrom('audit_events').where('created_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
+  }
+
   async listFor(em: EntityManager, userId: string, limit: number): Promise<AuditRecord[]> {
     const rows = await db(em)
       .selectFrom('audit_events')

@@ -58,7 +58,7 @@ export class AuthService {
         [ipKey, limits.rules.loginIp],
       ]);
     } catch (error) {
-      await audit.record(scope, 'login.throttled', known?.id ?? null);
+      await audit.recordRepeated(scope, 'login.throttled', known?.id ?? null);
       throw error;
     }
     let user: Account;
