@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = [
   'UNAUTHENTICATED',
+  'FORBIDDEN',
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'FILE_TOO_LARGE',
@@ -13,6 +14,7 @@ export const ERROR_CODES = [
   'EMAIL_NOT_VERIFIED',
   'SERVER_BUSY',
   'INTEGRITY_ERROR',
+  'QUERY_TOO_COMPLEX',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 

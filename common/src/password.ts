@@ -46,12 +46,16 @@ export function passwordLength(password: string): number {
   return Array.from(password).length;
 }
 
+/** Over the limit in characters. The UTF-16 length test first keeps a huge input from being scanned: a character is at most two units. */
+export function isTooLongPassword(password: string): boolean {
+  return password.length > 2 * PASSWORD_MAX || passwordLength(password) > PASSWORD_MAX;
+}
+
 /** Whether the password keeps one rule of the policy. */
 export function meetsPasswordRule(password: string, rule: PasswordShapeRule, policy: PasswordPolicyName): boolean {
   switch (rule) {
     case 'too_long':
-      // A character is at most two UTF-16 units: a huge input is refused before it is scanned.
-      return password.length <= 2 * PASSWORD_MAX && passwordLength(password) <= PASSWORD_MAX;
+      return !isTooLongPassword(password);
     case 'too_short':
       return passwordLength(password) >= PASSWORD_MIN[policy];
     default:

@@ -5,6 +5,7 @@ describe('error codes', () => {
   it('are the stable list clients switch on', () => {
     expect(ERROR_CODES).toEqual([
       'UNAUTHENTICATED',
+      'FORBIDDEN',
       'BAD_USER_INPUT',
       'NOT_FOUND',
       'FILE_TOO_LARGE',
@@ -14,6 +15,7 @@ describe('error codes', () => {
       'EMAIL_NOT_VERIFIED',
       'SERVER_BUSY',
       'INTEGRITY_ERROR',
+      'QUERY_TOO_COMPLEX',
       'INTERNAL_SERVER_ERROR',
     ]);
   });

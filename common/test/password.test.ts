@@ -4,6 +4,7 @@ import {
   DEFAULT_PASSWORD_POLICY,
   firstBrokenPasswordRule,
   isPasswordPolicy,
+  isTooLongPassword,
   meetsPasswordRule,
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -78,5 +79,7 @@ describe('length', () => {
   it(`takes ${PASSWORD_MAX} two-unit characters`, () => {
     expect(meetsPasswordRule('📷'.repeat(PASSWORD_MAX), 'too_long', 'nist')).toBe(true);
     expect(meetsPasswordRule('📷'.repeat(PASSWORD_MAX + 1), 'too_long', 'nist')).toBe(false);
+    expect(isTooLongPassword('📷'.repeat(PASSWORD_MAX))).toBe(false);
+    expect(isTooLongPassword(`${'📷'.repeat(PASSWORD_MAX)}x`)).toBe(true);
   });
 });
