@@ -18,6 +18,8 @@ describe('password policies', () => {
     expect(isPasswordPolicy('nist')).toBe(true);
     expect(isPasswordPolicy('NIST')).toBe(false);
     expect(isPasswordPolicy(undefined)).toBe(false);
+    expect(isPasswordPolicy('')).toBe(false);
+    expect(isPasswordPolicy(null)).toBe(false);
   });
 
   it('list their rules in the order they are checked', () => {
