@@ -28,5 +28,10 @@ export const ACCEPTED_IMAGE_TYPES: readonly string[] = IMAGE_FORMATS.map((format
 
 export const ACCEPTED_IMAGE_EXTENSIONS: readonly string[] = IMAGE_FORMATS.flatMap((format) => IMAGE_EXTENSIONS[format]);
 
-/** The formats as people know them, for messages: "Use JPEG, PNG, GIF or WebP." */
-export const ACCEPTED_FORMATS_TEXT = 'JPEG, PNG, GIF or WebP';
+/** Each format as people know it. */
+export const IMAGE_FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF', webp: 'WebP' };
+
+const names = IMAGE_FORMATS.map((format) => IMAGE_FORMAT_NAMES[format]);
+
+/** The formats in a sentence: "Use JPEG, PNG, GIF or WebP." */
+export const ACCEPTED_FORMATS_TEXT = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCEPTED_FORMATS_TEXT, ACCEPTED_IMAGE_EXTENSIONS, ACCEPTED_IMAGE_TYPES, IMAGE_FORMATS, IMAGE_MIME_TYPES, isImageFormat } from '../src/index.js';
+import { ACCEPTED_FORMATS_TEXT, ACCEPTED_IMAGE_EXTENSIONS, ACCEPTED_IMAGE_TYPES, IMAGE_FORMAT_NAMES, IMAGE_FORMATS, IMAGE_MIME_TYPES, isImageFormat } from '../src/index.js';
 
 describe('image formats', () => {
   it('are JPEG, PNG, GIF and WebP', () => {
@@ -11,6 +11,7 @@ describe('image formats', () => {
 
   it('name every format in the line people read', () => {
     expect(ACCEPTED_FORMATS_TEXT).toBe('JPEG, PNG, GIF or WebP');
+    expect(IMAGE_FORMAT_NAMES).toEqual({ jpeg: 'JPEG', png: 'PNG', gif: 'GIF', webp: 'WebP' });
   });
 
   it('are recognised by their lower-case name only', () => {
