@@ -1,5 +1,5 @@
 import { IMAGE_FORMAT_NAMES, IMAGE_FORMATS, isImageFormat, SEARCH_TEXT_MAX, type ImageFormat } from '@lockframe/common';
-import type { ImageFilter } from './graphql/types.ts';
+import type { ImageFilter } from './graphql/documents.ts';
 
 /**
  * The gallery's search, as it lives in the address bar (?q=&camera=&format=&from=&to=) so it

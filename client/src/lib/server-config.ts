@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PASSWORD_POLICY, isPasswordPolicy, type PasswordPolicyName } from '@lockframe/common';
-import type { ServerConfig } from './graphql/types.ts';
+import type { ServerConfig } from './graphql/documents.ts';
 
 /** What the client takes from the server's serverConfig, checked: the limits and policies its pre-checks follow. */
 export interface ServerSettings {

@@ -12,6 +12,7 @@ import {
   type PasswordPolicyName,
   type PasswordShapeRule,
 } from '@lockframe/common';
+import type { RegisterInput } from '../graphql/documents.ts';
 
 /**
  * Registration pre-checks on the server's own rules (@lockframe/common), so people learn about a
@@ -79,16 +80,10 @@ export function passwordProblem(password: string, policy: PasswordPolicyName): s
   return passwordProblems(password, policy)[0]?.problem ?? null;
 }
 
-export interface RegistrationInput {
-  username: string;
-  email: string;
-  password: string;
-}
-
-export type RegistrationProblems = Partial<Record<keyof RegistrationInput, string>>;
+export type RegistrationProblems = Partial<Record<keyof RegisterInput, string>>;
 
 /** Normalizes the input and reports the first problem per field; an empty object means "send it". */
-export function checkRegistration(raw: RegistrationInput, policy: PasswordPolicyName): { input: RegistrationInput; problems: RegistrationProblems } {
+export function checkRegistration(raw: RegisterInput, policy: PasswordPolicyName): { input: RegisterInput; problems: RegistrationProblems } {
   const input = { username: normalizeUsername(raw.username), email: normalizeEmail(raw.email), password: raw.password };
   const problems: RegistrationProblems = {};
   const username = usernameProblem(input.username);
