@@ -1,20 +1,8 @@
+import type { ErrorCode } from '@lockframe/common';
 import { GraphQLError } from 'graphql';
 
-/** Stable, user-facing error codes. Clients switch on these; never rename one. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'FILE_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'INVALID_IMAGE'
-  | 'RATE_LIMITED'
-  | 'EMAIL_NOT_VERIFIED'
-  | 'SERVER_BUSY'
-  | 'INTEGRITY_ERROR'
-  | 'QUERY_TOO_COMPLEX'
-  | 'INTERNAL_SERVER_ERROR';
+/** Stable, user-facing error codes, listed in @lockframe/common. Clients switch on these; never rename one. */
+export type { ErrorCode };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,

@@ -1,14 +1,9 @@
-/** Client-side limits and knobs. The server is authoritative; these only spare people a round trip. */
+import { ACCEPTED_IMAGE_TYPES } from '@lockframe/common';
 
 /**
- * Largest upload the server accepts by default (MAX_UPLOAD_BYTES), inclusive. Only a fallback:
- * the server's own limit comes from serverConfig (state/server-config.svelte.ts).
+ * The client's own knobs. The limits and formats it shares with the server are @lockframe/common's
+ * (the upload limit there is only the stand-in until serverConfig answers).
  */
-export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
-
-/** Formats the server accepts; it decides from the file's bytes, we only pre-check name and type. */
-export const ACCEPTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
-export const ACCEPTED_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.gif', '.webp'] as const;
 
 /** For <input accept>. */
 export const ACCEPT_ATTRIBUTE = ACCEPTED_IMAGE_TYPES.join(',');

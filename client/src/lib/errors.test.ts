@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@lockframe/common';
 import { CombinedError } from '@urql/core';
 import { describe, expect, it } from 'vitest';
 import { AppError, formatWait, fromGraphQLError, fromHttpStatus, NETWORK_MESSAGE, toAppError } from './errors.ts';
@@ -8,6 +9,11 @@ describe('fromGraphQLError', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toBe('Image not found.');
+  });
+
+  it.each(ERROR_CODES)('knows the server code %s, with a default message for it', (code) => {
+    expect(fromGraphQLError({ message: 'Said by the server.', extensions: { code } }).code).toBe(code);
+    expect(fromGraphQLError({ extensions: { code } }).message).not.toBe(fromGraphQLError({}).message);
   });
 
   it('carries the field of a BAD_USER_INPUT error', () => {

@@ -1,4 +1,4 @@
-import { MAX_UPLOAD_BYTES } from './config.ts';
+import { ACCEPTED_FORMATS_TEXT, DEFAULT_MAX_UPLOAD_BYTES, type ErrorCode as ServerErrorCode } from '@lockframe/common';
 import { formatBytes } from './format.ts';
 
 /**
@@ -8,20 +8,8 @@ import { formatBytes } from './format.ts';
  * below only cover what the server did not say.
  */
 
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'FILE_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'INVALID_IMAGE'
-  | 'RATE_LIMITED'
-  | 'EMAIL_NOT_VERIFIED'
-  | 'SERVER_BUSY'
-  | 'INTERNAL_SERVER_ERROR'
-  | 'BAD_REQUEST'
-  | 'NETWORK_ERROR'
-  | 'UNKNOWN';
+/** The server's codes (@lockframe/common), and what only the client can tell: a request it could not send or read. */
+export type ErrorCode = ServerErrorCode | 'BAD_REQUEST' | 'NETWORK_ERROR' | 'UNKNOWN';
 
 export interface GraphQLErrorLike {
   message?: unknown;
@@ -32,14 +20,17 @@ export const NETWORK_MESSAGE = 'Could not reach the server. Check your connectio
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'Please log in to continue.',
+  FORBIDDEN: 'You are not allowed to do this.',
   BAD_USER_INPUT: 'Some of what you entered is not valid. Please check it and try again.',
   NOT_FOUND: 'We could not find that. It may have been deleted.',
-  FILE_TOO_LARGE: `This file is too large. The limit is ${formatBytes(MAX_UPLOAD_BYTES)}.`,
-  UNSUPPORTED_MEDIA_TYPE: 'This file type is not supported. Use JPEG, PNG, GIF or WebP.',
+  FILE_TOO_LARGE: `This file is too large. The limit is ${formatBytes(DEFAULT_MAX_UPLOAD_BYTES)}.`,
+  UNSUPPORTED_MEDIA_TYPE: `This file type is not supported. Use ${ACCEPTED_FORMATS_TEXT}.`,
   INVALID_IMAGE: 'This file is not a valid image, or it is damaged.',
   RATE_LIMITED: 'Too many attempts. Please wait a little and try again.',
   EMAIL_NOT_VERIFIED: 'Please verify your e-mail address first: check your inbox for the link.',
   SERVER_BUSY: 'The server is busy right now. Please try again in a moment.',
+  INTEGRITY_ERROR: 'This photo failed its integrity check, so it is not shown.',
+  QUERY_TOO_COMPLEX: 'This page asked the server for too much at once. Reload the page and try again.',
   INTERNAL_SERVER_ERROR: 'Something went wrong on the server. Please try again.',
   BAD_REQUEST: 'The server could not read this request. Reload the page and try again.',
   NETWORK_ERROR: NETWORK_MESSAGE,

@@ -1,4 +1,5 @@
-import type { ImageFilter, ImageFormat } from './graphql/types.ts';
+import { IMAGE_FORMAT_NAMES, IMAGE_FORMATS, isImageFormat, SEARCH_TEXT_MAX, type ImageFormat } from '@lockframe/common';
+import type { ImageFilter } from './graphql/documents.ts';
 
 /**
  * The gallery's search, as it lives in the address bar (?q=&camera=&format=&from=&to=) so it
@@ -6,15 +7,10 @@ import type { ImageFilter, ImageFormat } from './graphql/types.ts';
  * is untrusted input like any other: unknown formats and impossible dates are dropped.
  */
 
-export const IMAGE_FORMATS: ReadonlyArray<{ value: ImageFormat; label: string }> = [
-  { value: 'jpeg', label: 'JPEG' },
-  { value: 'png', label: 'PNG' },
-  { value: 'gif', label: 'GIF' },
-  { value: 'webp', label: 'WebP' },
-];
-
-/** The server refuses longer text filters. */
-export const FILTER_TEXT_MAX = 200;
+export const FORMAT_CHOICES: ReadonlyArray<{ value: ImageFormat; label: string }> = IMAGE_FORMATS.map((value) => ({
+  value,
+  label: IMAGE_FORMAT_NAMES[value],
+}));
 
 export interface GalleryFilter {
   /** Part of the file name. */
@@ -32,20 +28,18 @@ export const EMPTY_FILTER: Readonly<GalleryFilter> = Object.freeze({ q: '', came
 /** The query-string names, in the order they are written. */
 const PARAMS = ['q', 'camera', 'format', 'from', 'to'] as const satisfies ReadonlyArray<keyof GalleryFilter>;
 
-const FORMAT_VALUES = new Set<string>(IMAGE_FORMATS.map((f) => f.value));
-
-/** Trimmed, without control characters, at most FILTER_TEXT_MAX characters. */
+/** Trimmed, without control characters, at most SEARCH_TEXT_MAX characters. */
 export function cleanFilterText(raw: string | null | undefined): string {
   return (raw ?? '')
     .replace(/[\p{Cc}\p{Cf}]/gu, '')
     .trim()
-    .slice(0, FILTER_TEXT_MAX)
+    .slice(0, SEARCH_TEXT_MAX)
     .trim();
 }
 
 export function cleanFormat(raw: string | null | undefined): ImageFormat | '' {
   const value = (raw ?? '').trim().toLowerCase();
-  return FORMAT_VALUES.has(value) ? (value as ImageFormat) : '';
+  return isImageFormat(value) ? value : '';
 }
 
 /** A real calendar date written YYYY-MM-DD (as <input type="date"> gives it), else "". */

@@ -1,6 +1,7 @@
 import { formatBytes, pluralize } from './format.ts';
 import { formatWait } from './errors.ts';
-import type { JsonValue } from './graphql/types.ts';
+import type { SecurityEvent } from './graphql/documents.ts';
+import type { JsonValue } from './graphql/graphql.ts';
 
 /** What the server's security event names mean, in words. */
 export const SECURITY_EVENT_LABELS: Readonly<Record<string, string>> = {
@@ -34,10 +35,7 @@ export function isWarningEvent(event: string): boolean {
   return WARNING_EVENTS.has(event);
 }
 
-export interface SecurityEventLike {
-  event: string;
-  details: JsonValue | null;
-}
+export type SecurityEventLike = Pick<SecurityEvent, 'event' | 'details'>;
 
 const isRecord = (value: unknown): value is Record<string, JsonValue> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_BYTES } from './config.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '@lockframe/common';
 import { DEFAULT_SERVER_SETTINGS, serverSettingsFrom } from './server-config.ts';
 
 describe('server settings', () => {
   it('default to what the client assumed before it could ask', () => {
-    expect(DEFAULT_SERVER_SETTINGS).toEqual({ maxUploadBytes: MAX_UPLOAD_BYTES, passwordPolicy: 'classic', emailVerificationRequired: true });
+    expect(DEFAULT_SERVER_SETTINGS).toEqual({ maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES, passwordPolicy: 'classic', emailVerificationRequired: true });
     expect(serverSettingsFrom(null)).toEqual(DEFAULT_SERVER_SETTINGS);
     expect(serverSettingsFrom(undefined)).toEqual(DEFAULT_SERVER_SETTINGS);
   });
@@ -23,6 +23,6 @@ describe('server settings', () => {
       ...DEFAULT_SERVER_SETTINGS,
       emailVerificationRequired: false,
     });
-    expect(serverSettingsFrom({ maxUploadBytes: 1.5 }).maxUploadBytes).toBe(MAX_UPLOAD_BYTES);
+    expect(serverSettingsFrom({ maxUploadBytes: 1.5 }).maxUploadBytes).toBe(DEFAULT_MAX_UPLOAD_BYTES);
   });
 });

@@ -1,11 +1,10 @@
-import { MAX_UPLOAD_BYTES } from './config.ts';
-import type { ServerConfig } from './graphql/types.ts';
-import { DEFAULT_PASSWORD_POLICY, isPasswordPolicy, type PasswordPolicy } from './validation/account.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PASSWORD_POLICY, isPasswordPolicy, type PasswordPolicyName } from '@lockframe/common';
+import type { ServerConfig } from './graphql/documents.ts';
 
 /** What the client takes from the server's serverConfig, checked: the limits and policies its pre-checks follow. */
 export interface ServerSettings {
   maxUploadBytes: number;
-  passwordPolicy: PasswordPolicy;
+  passwordPolicy: PasswordPolicyName;
   emailVerificationRequired: boolean;
 }
 
@@ -14,7 +13,7 @@ export interface ServerSettings {
  * client assumed before it could ask (a verification banner for an unconfirmed address).
  */
 export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
-  maxUploadBytes: MAX_UPLOAD_BYTES,
+  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
   passwordPolicy: DEFAULT_PASSWORD_POLICY,
   emailVerificationRequired: true,
 });

@@ -1,13 +1,9 @@
+import { IMAGE_MIME_TYPES, type ImageFormat } from '@lockframe/common';
 import { AppError } from '../errors.js';
 
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp';
-
-export const MIME_TYPES: Record<ImageFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-};
+/** The accepted formats and their MIME types are @lockframe/common's, which the client pre-checks with. */
+export type { ImageFormat };
+export const MIME_TYPES = IMAGE_MIME_TYPES;
 
 /** Enough leading bytes to recognise every accepted format. */
 export const SNIFF_BYTES = 12;

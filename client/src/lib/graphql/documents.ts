@@ -1,27 +1,14 @@
-import { gql } from '@urql/svelte';
-import type {
-  ApiToken,
-  ChangePasswordInput,
-  CreateApiTokenInput,
-  CreatedApiToken,
-  ImageConnection,
-  ImageDetail,
-  ImageFilter,
-  LoginInput,
-  RegisterInput,
-  ResetPasswordInput,
-  SecurityEvent,
-  ServerConfig,
-  SessionInfo,
-  User,
-} from './types.ts';
+import { stringifyDocument } from '@urql/core';
+import { graphql, type ResultOf, type VariablesOf } from './graphql.ts';
 
 /**
- * Every operation the web client sends. The login token is never selected: the browser session
- * lives in an HttpOnly cookie and the token would only be one more secret in memory.
+ * Every operation the web client sends, typed from the schema; the types the rest of the client
+ * uses are read off these documents, so they follow what is selected. The login token is never
+ * selected: the browser session lives in an HttpOnly cookie and the token would only be one more
+ * secret in memory.
  */
 
-const UserFields = gql`
+const UserFields = graphql(`
   fragment UserFields on User {
     id
     username
@@ -29,9 +16,11 @@ const UserFields = gql`
     emailVerified
     createdAt
   }
-`;
+`);
 
-const ImageSummaryFields = gql`
+export type User = ResultOf<typeof UserFields>;
+
+const ImageSummaryFields = graphql(`
   fragment ImageSummaryFields on Image {
     id
     filename
@@ -42,19 +31,24 @@ const ImageSummaryFields = gql`
     createdAt
     thumbnailUrl
   }
-`;
+`);
 
-export const MeQuery = gql<{ me: User | null }, Record<string, never>>`
-  query Me {
-    me {
-      ...UserFields
+/** What a gallery tile needs. */
+export type ImageSummary = ResultOf<typeof ImageSummaryFields>;
+
+export const MeQuery = graphql(
+  `
+    query Me {
+      me {
+        ...UserFields
+      }
     }
-  }
-  ${UserFields}
-`;
+  `,
+  [UserFields],
+);
 
-/** Public: asked before anyone logs in, for the upload limit and the password rules. */
-export const ServerConfigQuery = gql<{ serverConfig: ServerConfig }, Record<string, never>>`
+/** Public: asked before anyone logs in, for the upload limit and the password rules (maxImagePixels: no pre-check uses it). */
+export const ServerConfigQuery = graphql(`
   query ServerConfig {
     serverConfig {
       maxUploadBytes
@@ -62,122 +56,152 @@ export const ServerConfigQuery = gql<{ serverConfig: ServerConfig }, Record<stri
       emailVerificationRequired
     }
   }
-`;
+`);
 
-const ImageConnectionFields = gql`
-  fragment ImageConnectionFields on ImageConnection {
-    totalCount
-    pageInfo {
-      hasNextPage
-      endCursor
-    }
-    nodes {
-      ...ImageSummaryFields
-    }
-  }
-  ${ImageSummaryFields}
-`;
+export type ServerConfig = ResultOf<typeof ServerConfigQuery>['serverConfig'];
 
-export const ImagesQuery = gql<{ images: ImageConnection }, { first: number; after: string | null }>`
-  query Images($first: Int!, $after: String) {
-    images(first: $first, after: $after) {
-      ...ImageConnectionFields
+const ImageConnectionFields = graphql(
+  `
+    fragment ImageConnectionFields on ImageConnection {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        ...ImageSummaryFields
+      }
     }
-  }
-  ${ImageConnectionFields}
-`;
+  `,
+  [ImageSummaryFields],
+);
+
+export const ImagesQuery = graphql(
+  `
+    query Images($first: Int!, $after: String) {
+      images(first: $first, after: $after) {
+        ...ImageConnectionFields
+      }
+    }
+  `,
+  [ImageConnectionFields],
+);
 
 /**
  * The gallery with a search. A separate document from ImagesQuery on purpose: the plain gallery
  * never depends on the `filter` argument, so it keeps working against a server without search.
  */
-export const SearchImagesQuery = gql<{ images: ImageConnection }, { first: number; after: string | null; filter: ImageFilter }>`
-  query SearchImages($first: Int!, $after: String, $filter: ImageFilter!) {
-    images(first: $first, after: $after, filter: $filter) {
-      ...ImageConnectionFields
+export const SearchImagesQuery = graphql(
+  `
+    query SearchImages($first: Int!, $after: String, $filter: ImageFilter!) {
+      images(first: $first, after: $after, filter: $filter) {
+        ...ImageConnectionFields
+      }
     }
-  }
-  ${ImageConnectionFields}
-`;
+  `,
+  [ImageConnectionFields],
+);
 
-export const ImageQuery = gql<{ image: ImageDetail | null }, { id: string }>`
-  query Image($id: ID!) {
-    image(id: $id) {
-      ...ImageSummaryFields
-      url
-      originalUrl
-      metadata
+/** The gallery search. Every given condition must match; dates are ISO 8601 (DateTime). */
+export type ImageFilter = VariablesOf<typeof SearchImagesQuery>['filter'];
+
+export const ImageQuery = graphql(
+  `
+    query Image($id: ID!) {
+      image(id: $id) {
+        ...ImageSummaryFields
+        url
+        originalUrl
+        metadata
+      }
     }
-  }
-  ${ImageSummaryFields}
-`;
+  `,
+  [ImageSummaryFields],
+);
 
-export const RegisterMutation = gql<{ register: User }, { input: RegisterInput }>`
-  mutation Register($input: RegisterInput!) {
-    register(input: $input) {
-      ...UserFields
-    }
-  }
-  ${UserFields}
-`;
+export type ImageDetail = NonNullable<ResultOf<typeof ImageQuery>['image']>;
 
-export const LoginMutation = gql<{ login: { user: User } }, { input: LoginInput }>`
-  mutation Login($input: LoginInput!) {
-    login(input: $input) {
-      user {
+export const RegisterMutation = graphql(
+  `
+    mutation Register($input: RegisterInput!) {
+      register(input: $input) {
         ...UserFields
       }
     }
-  }
-  ${UserFields}
-`;
+  `,
+  [UserFields],
+);
 
-export const LogoutMutation = gql<{ logout: boolean }, Record<string, never>>`
+export type RegisterInput = VariablesOf<typeof RegisterMutation>['input'];
+
+export const LoginMutation = graphql(
+  `
+    mutation Login($input: LoginInput!) {
+      login(input: $input) {
+        user {
+          ...UserFields
+        }
+      }
+    }
+  `,
+  [UserFields],
+);
+
+/** `username` takes a username or an e-mail address. */
+export type LoginInput = VariablesOf<typeof LoginMutation>['input'];
+
+export const LogoutMutation = graphql(`
   mutation Logout {
     logout
   }
-`;
+`);
 
-export const DeleteImageMutation = gql<{ deleteImage: boolean }, { id: string }>`
+export const DeleteImageMutation = graphql(`
   mutation DeleteImage($id: ID!) {
     deleteImage(id: $id)
   }
-`;
+`);
 
-export const ChangePasswordMutation = gql<{ changePassword: boolean }, { input: ChangePasswordInput }>`
+export const ChangePasswordMutation = graphql(`
   mutation ChangePassword($input: ChangePasswordInput!) {
     changePassword(input: $input)
   }
-`;
+`);
 
-export const RequestPasswordResetMutation = gql<{ requestPasswordReset: boolean }, { email: string }>`
+export type ChangePasswordInput = VariablesOf<typeof ChangePasswordMutation>['input'];
+
+export const RequestPasswordResetMutation = graphql(`
   mutation RequestPasswordReset($email: String!) {
     requestPasswordReset(email: $email)
   }
-`;
+`);
 
-export const ResetPasswordMutation = gql<{ resetPassword: boolean }, { input: ResetPasswordInput }>`
+export const ResetPasswordMutation = graphql(`
   mutation ResetPassword($input: ResetPasswordInput!) {
     resetPassword(input: $input)
   }
-`;
+`);
 
-export const VerifyEmailMutation = gql<{ verifyEmail: User }, { token: string }>`
-  mutation VerifyEmail($token: String!) {
-    verifyEmail(token: $token) {
-      ...UserFields
+export type ResetPasswordInput = VariablesOf<typeof ResetPasswordMutation>['input'];
+
+export const VerifyEmailMutation = graphql(
+  `
+    mutation VerifyEmail($token: String!) {
+      verifyEmail(token: $token) {
+        ...UserFields
+      }
     }
-  }
-  ${UserFields}
-`;
+  `,
+  [UserFields],
+);
 
-export const ResendVerificationEmailMutation = gql<{ resendVerificationEmail: boolean }, Record<string, never>>`
+export const ResendVerificationEmailMutation = graphql(`
   mutation ResendVerificationEmail {
     resendVerificationEmail
   }
-`;
+`);
 
-export const SessionsQuery = gql<{ sessions: SessionInfo[] }, Record<string, never>>`
+export const SessionsQuery = graphql(`
   query Sessions {
     sessions {
       id
@@ -189,21 +213,23 @@ export const SessionsQuery = gql<{ sessions: SessionInfo[] }, Record<string, nev
       current
     }
   }
-`;
+`);
 
-export const RevokeSessionMutation = gql<{ revokeSession: boolean }, { id: string }>`
+export type SessionInfo = ResultOf<typeof SessionsQuery>['sessions'][number];
+
+export const RevokeSessionMutation = graphql(`
   mutation RevokeSession($id: ID!) {
     revokeSession(id: $id)
   }
-`;
+`);
 
-export const RevokeOtherSessionsMutation = gql<{ revokeOtherSessions: number }, Record<string, never>>`
+export const RevokeOtherSessionsMutation = graphql(`
   mutation RevokeOtherSessions {
     revokeOtherSessions
   }
-`;
+`);
 
-const ApiTokenFields = gql`
+const ApiTokenFields = graphql(`
   fragment ApiTokenFields on ApiToken {
     id
     name
@@ -212,36 +238,46 @@ const ApiTokenFields = gql`
     lastUsedAt
     expiresAt
   }
-`;
+`);
 
-export const ApiTokensQuery = gql<{ apiTokens: ApiToken[] }, Record<string, never>>`
-  query ApiTokens {
-    apiTokens {
-      ...ApiTokenFields
-    }
-  }
-  ${ApiTokenFields}
-`;
+export type ApiToken = ResultOf<typeof ApiTokenFields>;
 
-export const CreateApiTokenMutation = gql<{ createApiToken: CreatedApiToken }, { input: CreateApiTokenInput }>`
-  mutation CreateApiToken($input: CreateApiTokenInput!) {
-    createApiToken(input: $input) {
-      token {
+export const ApiTokensQuery = graphql(
+  `
+    query ApiTokens {
+      apiTokens {
         ...ApiTokenFields
       }
-      secret
     }
-  }
-  ${ApiTokenFields}
-`;
+  `,
+  [ApiTokenFields],
+);
 
-export const RevokeApiTokenMutation = gql<{ revokeApiToken: boolean }, { id: string }>`
+export const CreateApiTokenMutation = graphql(
+  `
+    mutation CreateApiToken($input: CreateApiTokenInput!) {
+      createApiToken(input: $input) {
+        token {
+          ...ApiTokenFields
+        }
+        secret
+      }
+    }
+  `,
+  [ApiTokenFields],
+);
+
+export type CreateApiTokenInput = VariablesOf<typeof CreateApiTokenMutation>['input'];
+/** The new token and its secret, shown once and never stored by the client. */
+export type CreatedApiToken = ResultOf<typeof CreateApiTokenMutation>['createApiToken'];
+
+export const RevokeApiTokenMutation = graphql(`
   mutation RevokeApiToken($id: ID!) {
     revokeApiToken(id: $id)
   }
-`;
+`);
 
-export const SecurityEventsQuery = gql<{ securityEvents: SecurityEvent[] }, { first: number }>`
+export const SecurityEventsQuery = graphql(`
   query SecurityEvents($first: Int!) {
     securityEvents(first: $first) {
       id
@@ -252,23 +288,30 @@ export const SecurityEventsQuery = gql<{ securityEvents: SecurityEvent[] }, { fi
       details
     }
   }
-`;
+`);
 
-/**
- * Uploads go through XMLHttpRequest (for progress events), not urql, so this one is plain text
- * for the multipart `operations` field.
- */
-export const UPLOAD_IMAGE_MUTATION = `mutation UploadImage($file: Upload!) {
-  uploadImage(file: $file) {
-    id
-    filename
-    mimeType
-    width
-    height
-    byteSize
-    createdAt
-    url
-    thumbnailUrl
-    originalUrl
+export type SecurityEvent = ResultOf<typeof SecurityEventsQuery>['securityEvents'][number];
+
+/** Uploads go through XMLHttpRequest (for progress events), not urql: see upload.ts. */
+export const UploadImageMutation = graphql(`
+  mutation UploadImage($file: Upload!) {
+    uploadImage(file: $file) {
+      id
+      filename
+      mimeType
+      width
+      height
+      byteSize
+      createdAt
+      url
+      thumbnailUrl
+      originalUrl
+    }
   }
-}`;
+`);
+
+/** The operation's text, for the multipart `operations` field. */
+export const UPLOAD_IMAGE_MUTATION = stringifyDocument(UploadImageMutation);
+
+/** What an upload returns: enough to show the new photo and link to it. */
+export type UploadedImage = ResultOf<typeof UploadImageMutation>['uploadImage'];

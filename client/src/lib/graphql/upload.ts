@@ -1,7 +1,6 @@
 import { GRAPHQL_ENDPOINT } from '../config.ts';
 import { AppError, fromGraphQLErrors, fromHttpStatus, type GraphQLErrorLike } from '../errors.ts';
-import { UPLOAD_IMAGE_MUTATION } from './documents.ts';
-import type { UploadedImage } from './types.ts';
+import { UPLOAD_IMAGE_MUTATION, type UploadedImage } from './documents.ts';
 
 /**
  * One file, one request, per the GraphQL multipart request spec

@@ -10,8 +10,13 @@ import {
   RevokeOtherSessionsMutation,
   RevokeSessionMutation,
   VerifyEmailMutation,
+  type ApiToken,
+  type ChangePasswordInput,
+  type CreateApiTokenInput,
+  type CreatedApiToken,
+  type ResetPasswordInput,
+  type User,
 } from '../graphql/documents.ts';
-import type { ApiToken, ChangePasswordInput, CreateApiTokenInput, CreatedApiToken, ResetPasswordInput, User } from '../graphql/types.ts';
 import { pluralize } from '../format.ts';
 import { auth } from '../state/auth-manager.svelte.ts';
 import { toasts } from '../state/toast.svelte.ts';

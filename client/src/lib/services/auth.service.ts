@@ -1,8 +1,14 @@
 import { goto } from '$app/navigation';
 import { toAppError, type AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { LoginMutation, LogoutMutation, RegisterMutation } from '../graphql/documents.ts';
-import type { LoginInput, RegisterInput, User } from '../graphql/types.ts';
+import {
+  LoginMutation,
+  LogoutMutation,
+  RegisterMutation,
+  type LoginInput,
+  type RegisterInput,
+  type User,
+} from '../graphql/documents.ts';
 import { auth } from '../state/auth-manager.svelte.ts';
 import { toasts } from '../state/toast.svelte.ts';
 import { handleError } from './handle-error.ts';

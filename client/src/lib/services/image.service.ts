@@ -1,7 +1,6 @@
 import { AppError, toAppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { DeleteImageMutation } from '../graphql/documents.ts';
-import type { UploadedImage } from '../graphql/types.ts';
+import { DeleteImageMutation, type UploadedImage } from '../graphql/documents.ts';
 import { sendUpload, type UploadCallbacks } from '../graphql/upload.ts';
 import { auth } from '../state/auth-manager.svelte.ts';
 import { serverConfig } from '../state/server-config.svelte.ts';

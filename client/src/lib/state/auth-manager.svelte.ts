@@ -1,7 +1,6 @@
 import { toAppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { MeQuery } from '../graphql/documents.ts';
-import type { User } from '../graphql/types.ts';
+import { MeQuery, type User } from '../graphql/documents.ts';
 
 /**
  * Who is logged in, as far as this tab knows. The session itself is an HttpOnly cookie the

@@ -1,8 +1,7 @@
 import { GALLERY_PAGE_SIZE } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { ImagesQuery, SearchImagesQuery } from '../graphql/documents.ts';
-import type { ImageFilter, ImageSummary } from '../graphql/types.ts';
+import { ImagesQuery, SearchImagesQuery, type ImageFilter, type ImageSummary } from '../graphql/documents.ts';
 import { appendUnique, prependUnique } from '../pagination.ts';
 import { handleError } from '../services/handle-error.ts';
 

@@ -1,7 +1,7 @@
+import type { PasswordPolicyName } from '@lockframe/common';
 import { client } from '../graphql/client.ts';
 import { ServerConfigQuery } from '../graphql/documents.ts';
 import { DEFAULT_SERVER_SETTINGS, serverSettingsFrom, type ServerSettings } from '../server-config.ts';
-import type { PasswordPolicy } from '../validation/account.ts';
 
 /**
  * The server's limits and policies (public, the same for everyone), asked once per page load.
@@ -18,7 +18,7 @@ class ServerConfigState {
     return this.settings.maxUploadBytes;
   }
 
-  get passwordPolicy(): PasswordPolicy {
+  get passwordPolicy(): PasswordPolicyName {
     return this.settings.passwordPolicy;
   }
 

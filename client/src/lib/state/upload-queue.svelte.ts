@@ -1,5 +1,5 @@
 import { UPLOAD_CONCURRENCY } from '../config.ts';
-import type { UploadedImage } from '../graphql/types.ts';
+import type { UploadedImage } from '../graphql/documents.ts';
 import { pluralize } from '../format.ts';
 import { uploadImage } from '../services/image.service.ts';
 import { TaskPool } from '../task-pool.ts';

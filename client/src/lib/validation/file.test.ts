@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_BYTES } from '../config.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '@lockframe/common';
 import { checkFile, extensionOf, looksLikeAcceptedImage } from './file.ts';
 
 const file = (name: string, type: string, size = 1000) => ({ name, type, size });
 
 describe('upload pre-checks', () => {
   it('has one 5 MiB limit', () => {
-    expect(MAX_UPLOAD_BYTES).toBe(5 * 1024 * 1024);
+    expect(DEFAULT_MAX_UPLOAD_BYTES).toBe(5 * 1024 * 1024);
   });
 
   it.each([
@@ -34,8 +34,8 @@ describe('upload pre-checks', () => {
   });
 
   it('takes exactly the limit and refuses one byte more, saying by how much', () => {
-    expect(checkFile(file('big.jpg', 'image/jpeg', MAX_UPLOAD_BYTES))).toBeNull();
-    const problem = checkFile(file('big.jpg', 'image/jpeg', MAX_UPLOAD_BYTES + 1));
+    expect(checkFile(file('big.jpg', 'image/jpeg', DEFAULT_MAX_UPLOAD_BYTES))).toBeNull();
+    const problem = checkFile(file('big.jpg', 'image/jpeg', DEFAULT_MAX_UPLOAD_BYTES + 1));
     expect(problem?.code).toBe('FILE_TOO_LARGE');
     expect(problem?.message).toBe('Too large (5,242,881 bytes). The limit is 5 MiB (5,242,880 bytes).');
     expect(checkFile(file('huge.png', 'image/png', 12 * 1024 * 1024))?.message).toBe('Too large (12 MiB). The limit is 5 MiB.');

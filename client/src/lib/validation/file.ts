@@ -1,4 +1,4 @@
-import { ACCEPTED_EXTENSIONS, ACCEPTED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../config.ts';
+import { ACCEPTED_FORMATS_TEXT, ACCEPTED_IMAGE_EXTENSIONS, ACCEPTED_IMAGE_TYPES, DEFAULT_MAX_UPLOAD_BYTES } from '@lockframe/common';
 import { formatByteCount, formatBytes, formatLimit, limitUnits } from '../format.ts';
 
 /**
@@ -31,8 +31,8 @@ export function extensionOf(name: string): string {
 export function looksLikeAcceptedImage(file: FileLike): boolean {
   const type = file.type.trim().toLowerCase();
   const ext = extensionOf(file.name);
-  const typeOk = (ACCEPTED_IMAGE_TYPES as readonly string[]).includes(type);
-  const extOk = (ACCEPTED_EXTENSIONS as readonly string[]).includes(ext);
+  const typeOk = ACCEPTED_IMAGE_TYPES.includes(type);
+  const extOk = ACCEPTED_IMAGE_EXTENSIONS.includes(ext);
   if (type && !typeOk) return false;
   if (ext && !extOk) return false;
   return typeOk || extOk;
@@ -42,9 +42,9 @@ export function looksLikeAcceptedImage(file: FileLike): boolean {
  * The first reason not to send this file, or null to send it. `maxBytes` is the server's limit
  * (serverConfig.maxUploadBytes); the built-in default stands in until the server has said.
  */
-export function checkFile(file: FileLike, maxBytes = MAX_UPLOAD_BYTES): FileProblem | null {
+export function checkFile(file: FileLike, maxBytes = DEFAULT_MAX_UPLOAD_BYTES): FileProblem | null {
   if (!looksLikeAcceptedImage(file)) {
-    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Not a supported image. Use JPEG, PNG, GIF or WebP.' };
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: `Not a supported image. Use ${ACCEPTED_FORMATS_TEXT}.` };
   }
   if (file.size === 0) return { code: 'EMPTY', message: 'This file is empty.' };
   if (file.size > maxBytes) {

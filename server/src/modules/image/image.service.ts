@@ -1,4 +1,5 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { IMAGE_FORMATS } from '@lockframe/common';
 import { IntegrityError } from '../../crypto/envelope.js';
 import { AppError, badInput, fileTooLarge } from '../../errors.js';
 import type { ImageLimits } from '../../imaging/process.js';
@@ -48,7 +49,7 @@ export interface ImageServiceDeps {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PAGE = 100;
-const FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
+const FORMATS = new Set<string>(IMAGE_FORMATS);
 /** Cursor times must be real dates: ±100 million days around 1970, as JavaScript allows. */
 const MAX_TIME = 8.64e15;
 

@@ -1,3 +1,11 @@
+import {
+  firstBrokenPasswordRule,
+  isTooLongPassword,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  type PasswordPolicyName,
+  type PasswordShapeRule,
+} from '@lockframe/common';
 import { dictionary } from '@zxcvbn-ts/language-common';
 
 /**
@@ -5,30 +13,37 @@ import { dictionary } from '@zxcvbn-ts/language-common';
  * - "classic" (default): 12+ characters with upper case, lower case, digit and symbol;
  * - "nist" (NIST SP 800-63B-4): 15+ characters, no composition rules.
  * Both: at most 128 characters, not a common password (about 49,000 from zxcvbn-ts's list),
- * and not containing the username or the e-mail's local part.
+ * and not containing the username or the e-mail's local part. The length and character rules
+ * are @lockframe/common's, which the client checks too; the last two are the server's alone.
  */
-export type PasswordPolicyName = 'classic' | 'nist';
-
-export const PASSWORD_MAX = 128;
-export const PASSWORD_MIN: Record<PasswordPolicyName, number> = { classic: 12, nist: 15 };
+export { isTooLongPassword, PASSWORD_MAX, PASSWORD_MIN, type PasswordPolicyName };
 
 export interface PasswordProblem {
-  rule: 'too_long' | 'too_short' | 'lowercase' | 'uppercase' | 'digit' | 'symbol' | 'common' | 'personal';
+  rule: PasswordShapeRule | 'common' | 'personal';
   message: string;
+}
+
+function shapeMessage(rule: PasswordShapeRule, policy: PasswordPolicyName): string {
+  switch (rule) {
+    case 'too_long':
+      return `Password must be at most ${PASSWORD_MAX} characters.`;
+    case 'too_short':
+      return `Password must be at least ${PASSWORD_MIN[policy]} characters.`;
+    case 'lowercase':
+      return 'Password must contain a lower-case letter.';
+    case 'uppercase':
+      return 'Password must contain an upper-case letter.';
+    case 'digit':
+      return 'Password must contain a digit.';
+    case 'symbol':
+      return 'Password must contain a symbol.';
+  }
 }
 
 let common: Set<string> | undefined;
 function commonPasswords(): Set<string> {
   common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
   return common;
-}
-
-/**
- * Over the limit in characters (code points), as checkPassword counts them. The UTF-16 length
- * test first keeps huge inputs from being scanned; a character is at most two UTF-16 units.
- */
-export function isTooLongPassword(password: string): boolean {
-  return password.length > 2 * PASSWORD_MAX || Array.from(password).length > PASSWORD_MAX;
 }
 
 export function commonPasswordCount(): number {
@@ -41,16 +56,8 @@ export function checkPassword(
   policy: PasswordPolicyName,
   person: { username?: string; email?: string } = {},
 ): PasswordProblem | null {
-  const length = Array.from(password).length;
-  if (length > PASSWORD_MAX) return { rule: 'too_long', message: `Password must be at most ${PASSWORD_MAX} characters.` };
-  const min = PASSWORD_MIN[policy];
-  if (length < min) return { rule: 'too_short', message: `Password must be at least ${min} characters.` };
-  if (policy === 'classic') {
-    if (!/\p{Ll}/u.test(password)) return { rule: 'lowercase', message: 'Password must contain a lower-case letter.' };
-    if (!/\p{Lu}/u.test(password)) return { rule: 'uppercase', message: 'Password must contain an upper-case letter.' };
-    if (!/\p{Nd}/u.test(password)) return { rule: 'digit', message: 'Password must contain a digit.' };
-    if (!/[^\p{L}\p{Nd}]/u.test(password)) return { rule: 'symbol', message: 'Password must contain a symbol.' };
-  }
+  const shape = firstBrokenPasswordRule(password, policy);
+  if (shape) return { rule: shape, message: shapeMessage(shape, policy) };
   const lower = password.toLowerCase();
   if (commonPasswords().has(lower)) {
     return { rule: 'common', message: 'That password is one of the most common passwords. Choose another.' };

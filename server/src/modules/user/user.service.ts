@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isValidEmail, normalizeEmail, normalizeUsername, USERNAME_PATTERN } from '@lockframe/common';
 import * as argon2 from 'argon2';
 import { AppError, badInput } from '../../errors.js';
 import { checkPassword, isTooLongPassword, type PasswordPolicyName } from './password-policy.js';
@@ -8,23 +9,13 @@ import { UserRepository, type Credentials } from './user.repository.js';
 /** OWASP's minimum for argon2id (m=19 MiB, t=2, p=1); raise, never lower. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
 
-const USERNAME = /^[a-z0-9_.-]{3,32}$/;
-// Deliberately simple: one @, a dot in the domain, no spaces or angle brackets. The real check is the mail.
-const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
-
 export interface RegisterData {
   username: string;
   email: string;
   password: string;
 }
 
-export function normalizeUsername(raw: string): string {
-  return raw.trim().toLowerCase();
-}
-
-export function normalizeEmail(raw: string): string {
-  return raw.trim().toLowerCase();
-}
+export { normalizeEmail, normalizeUsername };
 
 export class UserService {
   /** A real hash of a random password, so an unknown user costs the same argon2 time as a wrong password. */
@@ -42,10 +33,10 @@ export class UserService {
   async register(scope: Scope, data: RegisterData): Promise<{ user: Account; existing: Account | null }> {
     const username = normalizeUsername(data.username);
     const email = normalizeEmail(data.email);
-    if (!USERNAME.test(username)) {
+    if (!USERNAME_PATTERN.test(username)) {
       throw badInput('Username must be 3 to 32 characters: letters a–z, digits, "_", "." or "-".', 'username');
     }
-    if (email.length > 254 || !EMAIL.test(email)) throw badInput('Enter a valid e-mail address.', 'email');
+    if (!isValidEmail(email)) throw badInput('Enter a valid e-mail address.', 'email');
     const problem = checkPassword(data.password, this.policy, { username, email });
     if (problem) throw badInput(problem.message, 'password', { rule: problem.rule });
 

@@ -1,0 +1,25 @@
+/**
+ * The server's stable error codes (GraphQL extensions.code). Clients switch on these: never
+ * rename one, and add one here first so the client's handling is checked for it.
+ */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FILE_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INVALID_IMAGE',
+  'RATE_LIMITED',
+  'EMAIL_NOT_VERIFIED',
+  'SERVER_BUSY',
+  'INTEGRITY_ERROR',
+  'QUERY_TOO_COMPLEX',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return (ERROR_CODES as readonly unknown[]).includes(value);
+}

@@ -1,0 +1,37 @@
+/** The image formats Lockframe accepts. The server decides from a file's bytes; the client pre-checks name and type. */
+
+export const IMAGE_FORMATS = ['jpeg', 'png', 'gif', 'webp'] as const;
+
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+export function isImageFormat(value: unknown): value is ImageFormat {
+  return (IMAGE_FORMATS as readonly unknown[]).includes(value);
+}
+
+export const IMAGE_MIME_TYPES: Readonly<Record<ImageFormat, string>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
+
+/** File name extensions, lower case with the dot, that people's systems give each format. */
+export const IMAGE_EXTENSIONS: Readonly<Record<ImageFormat, readonly string[]>> = {
+  jpeg: ['.jpg', '.jpeg', '.jpe', '.jfif'],
+  png: ['.png'],
+  gif: ['.gif'],
+  webp: ['.webp'],
+};
+
+/** Every accepted MIME type, in the formats' order (for an <input accept> or an Accept check). */
+export const ACCEPTED_IMAGE_TYPES: readonly string[] = IMAGE_FORMATS.map((format) => IMAGE_MIME_TYPES[format]);
+
+export const ACCEPTED_IMAGE_EXTENSIONS: readonly string[] = IMAGE_FORMATS.flatMap((format) => IMAGE_EXTENSIONS[format]);
+
+/** Each format as people know it. */
+export const IMAGE_FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF', webp: 'WebP' };
+
+const names = IMAGE_FORMATS.map((format) => IMAGE_FORMAT_NAMES[format]);
+
+/** The formats in a sentence: "Use JPEG, PNG, GIF or WebP." */
+export const ACCEPTED_FORMATS_TEXT = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
