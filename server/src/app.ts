@@ -22,6 +22,7 @@ import { clientCsp, GRAPHQL_CSP, PERMISSIONS_POLICY, playgroundCsp, securityHead
 import { loggedUrl, type Logger } from './logger.js';
 import type { MaintenanceTask } from './maintenance/scheduler.js';
 import { modules } from './modules/index.js';
+import { infrastructureError } from './db/failures.js';
 import { createServices, type Services } from './services.js';
 import type { BlobStore } from './storage/blob-store.js';
 
@@ -84,7 +85,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
       costLimitPlugin<GraphQLContext>(MAX_OPERATION_COST),
-      quietWhenThrottled,
+      httpFromErrors,
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -116,8 +117,14 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     next();
   });
 
+  // Liveness: the process answers. Readiness: it can also reach its database and write its storage.
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await readiness(orm, blobs);
+    const ok = Object.values(checks).every((c) => c === 'ok');
+    res.status(ok ? 200 : 503).set('Cache-Control', 'no-store').json({ ok, checks });
   });
 
   for (const module of modules) {
@@ -181,6 +188,13 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
 
   // Last resort: malformed JSON and anything unexpected, answered without internals.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const infrastructure = infrastructureError(error);
+    if (infrastructure) {
+      req.log.error({ err: error }, `infrastructure failure: ${infrastructure.code}`);
+      if (res.headersSent) return void res.end();
+      res.set('Retry-After', String(infrastructure.details?.retryAfterSeconds ?? 5));
+      return void res.status(infrastructure.httpStatus).json({ errors: [{ message: infrastructure.message, extensions: { code: infrastructure.code, ...infrastructure.details } }] });
+    }
     const status = (error as { status?: number; statusCode?: number }).status ?? 500;
     if (status >= 500) req.log.error({ err: error }, 'unhandled request error');
     if (res.headersSent) return void res.end();
@@ -201,17 +215,51 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
   };
 }
 
-/** A response that only says "slow down" is logged at debug level. */
-const quietWhenThrottled: ApolloServerPlugin<GraphQLContext> = {
+/**
+ * What a response's errors mean for HTTP: one that only says "slow down" is logged at debug
+ * level; one that only says the database or the disk failed gets that status (503 or 507) and a
+ * Retry-After, so proxies and scripts see it without reading the body.
+ */
+const httpFromErrors: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response, contextValue }) {
         const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-        if (errors?.length && errors.every((e) => e.extensions?.code === 'RATE_LIMITED')) contextValue.quietLog();
+        if (!errors?.length) return;
+        const codes = new Set(errors.map((e) => e.extensions?.code));
+        if (codes.size !== 1) return;
+        const [code] = codes;
+        if (code === 'RATE_LIMITED') contextValue.quietLog();
+        if (code === 'SERVICE_UNAVAILABLE' || code === 'STORAGE_FULL') {
+          response.http.status = code === 'STORAGE_FULL' ? 507 : 503;
+          response.http.headers.set('Retry-After', String(errors[0]!.extensions?.retryAfterSeconds ?? 5));
+        }
       },
     };
   },
 };
+
+const READY_TIMEOUT_MS = 2000;
+
+/** Each dependency's state for /readyz: 'ok' or the code a request would get now. */
+async function readiness(orm: Orm, blobs: BlobStore): Promise<Record<'database' | 'storage', string>> {
+  const check = async (work: () => Promise<unknown>): Promise<string> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('readiness check timed out'), { code: 'ETIMEDOUT' })), READY_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([work(), timeout]);
+      return 'ok';
+    } catch (error) {
+      return infrastructureError(error)?.code ?? 'INTERNAL_SERVER_ERROR';
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const [database, storage] = await Promise.all([check(() => orm.em.fork().getConnection().execute('select 1')), check(() => blobs.probe())]);
+  return { database, storage };
+}
 
 /** Serves the built SvelteKit app, with its index.html for client-side routes. */
 function mountClient(app: express.Express, env: Env): void {

@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import { infrastructureError } from '../db/failures.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -36,7 +37,9 @@ export function formatGraphQLError(log: Logger) {
     if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
       return { ...base, extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT } };
     }
-    log.error({ err: original }, 'unexpected GraphQL error');
+    const infrastructure = infrastructureError(original);
+    log.error({ err: original }, infrastructure ? `infrastructure failure: ${infrastructure.code}` : 'unexpected GraphQL error');
+    if (infrastructure) return { ...base, message: infrastructure.message, extensions: { code: infrastructure.code, ...infrastructure.details } };
     return {
       message: 'Something went wrong on the server. Please try again.',
       locations: formatted.locations,

@@ -1,6 +1,6 @@
 import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { fileTooLarge, unauthenticated } from '../errors.js';
+import { fileTooLarge, unauthenticated, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { scopeOf } from '../http/auth-edge.js';
 import type { ByteBudget } from './upload-budget.js';
@@ -29,12 +29,13 @@ export interface MultipartLimits {
   stallMs: number;
 }
 
-type ErrorCode = 'BAD_REQUEST' | 'FILE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE' | 'SERVER_BUSY' | 'UNAUTHENTICATED' | 'REQUEST_TIMEOUT';
+/** PAYLOAD_TOO_LARGE and BAD_REQUEST are transport answers; the client shows them as FILE_TOO_LARGE and a reload hint. */
+type TransportCode = Extract<ErrorCode, 'FILE_TOO_LARGE' | 'SERVER_BUSY' | 'UNAUTHENTICATED' | 'REQUEST_TIMEOUT'> | 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST';
 
 class MultipartError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode,
+    readonly code: TransportCode,
     message: string,
   ) {
     super(message);

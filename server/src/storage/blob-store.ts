@@ -26,6 +26,8 @@ export interface BlobStore {
   stat(storageId: string, variant: BlobVariant): Promise<{ size: number } | null>;
   /** Removes every variant of the id; missing ones are fine, so it can be retried. */
   delete(storageId: string): Promise<void>;
+  /** Throws unless a new blob could be written now (readiness: a full disk fails it). */
+  probe(): Promise<void>;
   /** Every stored blob, in no particular order. */
   list(): AsyncIterable<StoredBlob>;
 }

@@ -89,6 +89,22 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** Writes, flushes and removes a small file where new blobs are written. */
+  async probe(): Promise<void> {
+    const file = path.join(this.tmpDir, `probe-${randomBytes(8).toString('hex')}${TMP_SUFFIX}`);
+    try {
+      const handle = await open(file, 'wx', FILE_MODE);
+      try {
+        await handle.writeFile(Buffer.alloc(4096));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
+  }
+
   /** The blob's bytes; NOT_FOUND when it does not exist. */
   async get(storageId: string, variant: BlobVariant): Promise<Buffer> {
     const target = this.pathOf(storageId, variant);

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { infrastructureError } from '../../db/failures.js';
 import { AppError, notFound } from '../../errors.js';
 import { scopeOf, type AuthEdge } from '../../http/auth-edge.js';
 import { MEDIA_CSP } from '../../http/security.js';
@@ -49,8 +50,12 @@ export function imageRoutes(images: ImageService, edge: AuthEdge): Router {
       res.set({ 'Content-Type': mimeType, 'Content-Length': String(data.length) });
       if (variant === 'original') res.set('Content-Disposition', contentDisposition(filename));
       res.end(data);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+    } catch (caught) {
+      const infrastructure = caught instanceof AppError ? null : infrastructureError(caught);
+      if (infrastructure) scope.log.error({ err: caught }, `infrastructure failure: ${infrastructure.code}`);
+      const error = caught instanceof AppError ? caught : infrastructure;
+      if (!error) throw caught;
+      if (error.details?.retryAfterSeconds) res.set('Retry-After', String(error.details.retryAfterSeconds));
       res.status(error.httpStatus).json({ error: { code: error.code, message: error.message } });
     }
   });

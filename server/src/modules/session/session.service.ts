@@ -56,7 +56,10 @@ export class SessionService {
       await this.sessions.delete(scope.em, session.id);
       return null;
     }
-    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) await this.sessions.touch(scope.em, session.id, new Date(now));
+    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+      // Best effort: a full disk or a busy database must not sign anyone out.
+      await this.sessions.touch(scope.em, session.id, new Date(now)).catch((error: unknown) => scope.log.warn({ err: error }, 'could not record a session use'));
+    }
     return { user, sessionId: session.id, apiTokenId: null };
   }
 

@@ -74,7 +74,8 @@ export class ApiTokenService {
     const touched = !token.lastUsedAt || now - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS;
     if (touched) {
       token.lastUsedAt = new Date(now);
-      await this.tokens.touch(scope.em, token.id, token.lastUsedAt);
+      // Best effort: a full disk or a busy database must not turn a good token away.
+      await this.tokens.touch(scope.em, token.id, token.lastUsedAt).catch((error: unknown) => scope.log.warn({ err: error }, 'could not record an API token use'));
     }
     return { token, user, touched };
   }

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { infrastructureError } from '../../src/db/failures.js';
+import { newUser } from '../support/client.js';
+import { databases } from '../support/databases.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+describe('infrastructure failures as users hear them', () => {
+  it('names a full disk STORAGE_FULL and an unreachable or busy database SERVICE_UNAVAILABLE, through wrapped causes', () => {
+    expect(infrastructureError(Object.assign(new Error('x'), { code: 'ENOSPC' }))?.code).toBe('STORAGE_FULL');
+    expect(infrastructureError(Object.assign(new Error('x'), { code: 'SQLITE_FULL' }))?.httpStatus).toBe(507);
+    expect(infrastructureError(new Error('wrapped', { cause: Object.assign(new Error('y'), { errno: 1114 }) }))?.code).toBe('STORAGE_FULL');
+    expect(infrastructureError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(infrastructureError(Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }))?.details).toMatchObject({ retryAfterSeconds: 5 });
+    expect(infrastructureError(new TypeError('a bug'))).toBeNull();
+  });
+});
+
+/** /healthz is liveness; /readyz tells whether the database answers and the storage takes writes (issue 9). */
+describe.each(databases)('readiness on %s', (kind) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('is ready with a database and writable storage', async () => {
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { database: 'ok', storage: 'ok' } });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const user = await newUser(server.url);
+    expect((await user.client.gql('{ me { id } }')).data?.me.id).toBe(user.id);
+  });
+});
