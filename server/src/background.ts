@@ -6,14 +6,17 @@ import type { Scope } from './scope.js';
  * the audit log). So a request's timing never tells what the job found. Failures are logged;
  * `idle()` lets shutdown and tests wait for what is queued.
  */
+/** Jobs allowed to wait; beyond that a job is dropped and logged (a mail flood must not grow memory without bound). */
+const MAX_PENDING = 1000;
+
 export class BackgroundJobs {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly waiters: Array<() => void> = [];
 
-  /** Queues `job`; returns at once. At most `maxPending` wait: beyond that the job is dropped and logged. */
-  run(scope: Scope, name: string, job: (scope: Scope) => Promise<void>, maxPending = 1000): void {
-    if (this.pending >= maxPending) {
+  /** Queues `job`; returns at once. */
+  run(scope: Scope, name: string, job: (scope: Scope) => Promise<void>): void {
+    if (this.pending >= MAX_PENDING) {
       scope.log.error({ job: name }, 'background queue full: job dropped');
       return;
     }

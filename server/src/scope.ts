@@ -64,7 +64,7 @@ export interface SignedInScope extends Scope {
   readonly viewer: Viewer;
 }
 
-export function isSignedIn(scope: Scope): scope is SignedInScope {
+function isSignedIn(scope: Scope): scope is SignedInScope {
   return scope.viewer !== null;
 }
 
@@ -77,9 +77,4 @@ export function signedIn(scope: Scope): SignedInScope {
 /** A scope for work no request asked for (start-up, scheduled tasks, the command-line tools). */
 export function systemScope(em: EntityManager, log: Logger, name: string): Scope {
   return { viewer: null, em, origin: { ip: undefined, userAgent: undefined }, requestId: name, log };
-}
-
-/** The same request, acting as `viewer` (a login that has just proved who it is). */
-export function actingAs(scope: Scope, viewer: Viewer): SignedInScope {
-  return { ...scope, viewer };
 }

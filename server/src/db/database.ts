@@ -19,9 +19,6 @@ export function db(em: EntityManager): Kysely<Database> {
   return (em as SqlEntityManager).getKysely<Database>(KYSELY_OPTIONS);
 }
 
-export type Tables = keyof Database;
-/** One row of a table, as selected with every column. */
-export type Row<T extends Tables> = Database[T];
 
 /**
  * The same Kysely without MikroORM's value plugin, for the few lookups every request makes

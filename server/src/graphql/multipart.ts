@@ -102,7 +102,7 @@ function sendError(res: Response, error: MultipartError, extensions: Record<stri
 }
 
 /** The most a multipart request may declare: its files, two JSON fields and room for part headers. */
-export function maxMultipartBytes(limits: Pick<MultipartLimits, 'maxFiles' | 'maxFileBytes' | 'maxFieldBytes'>): number {
+function maxMultipartBytes(limits: Pick<MultipartLimits, 'maxFiles' | 'maxFileBytes' | 'maxFieldBytes'>): number {
   return limits.maxFiles * (limits.maxFileBytes + 16 * 1024) + 2 * limits.maxFieldBytes + 64 * 1024;
 }
 
@@ -183,24 +183,20 @@ export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, lo
     };
 
     // A client that stops sending loses its reservation quickly instead of at the request timeout.
-    let stall: NodeJS.Timeout | undefined;
-    const watchStall = () => {
-      clearTimeout(stall);
+    // One timer, pushed back by each chunk (refresh, not a new timer per chunk).
+    const stall = setTimeout(() => {
       if (done) return;
-      stall = setTimeout(() => {
-        fail(new MultipartError(408, 'REQUEST_TIMEOUT', `The upload stalled: nothing arrived for ${Math.round(limits.stallMs / 1000)} seconds.`));
-        // The answer is small and goes out at once; then the connection goes, with whatever the client still holds.
-        res.once('finish', () => req.destroy());
-      }, limits.stallMs);
-    };
+      fail(new MultipartError(408, 'REQUEST_TIMEOUT', `The upload stalled: nothing arrived for ${Math.round(limits.stallMs / 1000)} seconds.`));
+      // The answer is small and goes out at once; then the connection goes, with whatever the client still holds.
+      res.once('finish', () => req.destroy());
+    }, limits.stallMs);
     res.once('close', () => clearTimeout(stall));
-    watchStall();
 
     // Every parser error is handled, however many times it fires.
     parser.on('error', fail);
     req.on('data', (chunk: Buffer) => {
       bodyBytes += chunk.length;
-      watchStall();
+      if (!done) stall.refresh();
       if (bodyBytes > allowedBytes) {
         fail(new MultipartError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
         req.destroy();

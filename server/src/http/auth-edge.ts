@@ -1,7 +1,7 @@
 import { parseCookie } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Orm } from '../db/orm.js';
-import { unauthenticated } from '../errors.js';
+import { unauthenticated, type AppError } from '../errors.js';
 import type { AuthService } from '../modules/session/auth.service.js';
 import type { Scope } from '../scope.js';
 
@@ -69,8 +69,7 @@ export class AuthEdge {
   /** For plain HTTP routes that need a viewer: 401 with the usual error body, before the route runs. */
   readonly requireSignedIn: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     if (scopeOf(req).viewer) return next();
-    const error = unauthenticated();
-    res.status(error.httpStatus).json({ error: { code: error.code, message: error.message } });
+    sendPlainError(res, unauthenticated());
   };
 
   startSession(res: Response, token: string): void {
@@ -86,6 +85,13 @@ export class AuthEdge {
   endSession(res: Response): void {
     res.clearCookie(this.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.cookies.secure });
   }
+}
+
+/** An AppError as plain HTTP routes answer it (`{ error: { code, message } }`), with Retry-After when it has one. */
+export function sendPlainError(res: Response, error: AppError): void {
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
+  res.status(error.httpStatus).json({ error: { code: error.code, message: error.message } });
 }
 
 /** The request's scope; the scope middleware runs before every route that asks. */

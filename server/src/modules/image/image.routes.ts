@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { infrastructureError } from '../../db/failures.js';
 import { AppError, notFound } from '../../errors.js';
-import { scopeOf, type AuthEdge } from '../../http/auth-edge.js';
+import { scopeOf, sendPlainError, type AuthEdge } from '../../http/auth-edge.js';
 import { MEDIA_CSP } from '../../http/security.js';
 import { signedIn } from '../../scope.js';
 import type { BlobVariant } from '../../storage/blob-store.js';
@@ -55,8 +55,7 @@ export function imageRoutes(images: ImageService, edge: AuthEdge): Router {
       if (infrastructure) scope.log.error({ err: caught }, `infrastructure failure: ${infrastructure.code}`);
       const error = caught instanceof AppError ? caught : infrastructure;
       if (!error) throw caught;
-      if (error.details?.retryAfterSeconds) res.set('Retry-After', String(error.details.retryAfterSeconds));
-      res.status(error.httpStatus).json({ error: { code: error.code, message: error.message } });
+      sendPlainError(res, error);
     }
   });
 
