@@ -141,14 +141,15 @@ export class ImageRepository {
 
   /** The rows needed to open the owner's search documents, newest first, as plain objects. */
   async searchRows(em: EntityManager, ownerId: string): Promise<SearchRow[]> {
-    const rows = await db(em)
+    // Every image of the user at once (10,000 rows and more): the value plugin would convert each row again.
+    const rows = await rawDb(em)
       .selectFrom('images')
       .select(['id', 'created_at', 'mime_type', 'search_sealed', 'wrapped_key', 'key_id'])
       .where('user_id', '=', ownerId)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute();
-    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, mimeType: r.mime_type, searchSealed: r.search_sealed, wrappedKey: r.wrapped_key, keyId: r.key_id }));
+    return rows.map((r) => ({ id: r.id, createdAt: asDate(r.created_at), mimeType: r.mime_type, searchSealed: r.search_sealed, wrappedKey: r.wrapped_key, keyId: r.key_id }));
   }
 
   /** The sealed metadata of one image (a lazy column: only the detail view asks). */
