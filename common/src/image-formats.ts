@@ -15,6 +15,11 @@ export const IMAGE_MIME_TYPES: Readonly<Record<ImageFormat, string>> = {
   webp: 'image/webp',
 };
 
+/** The format a stored MIME type names, or null for any other type. */
+export function imageFormatOfMimeType(mimeType: string): ImageFormat | null {
+  return IMAGE_FORMATS.find((format) => IMAGE_MIME_TYPES[format] === mimeType) ?? null;
+}
+
 /** File name extensions, lower case with the dot, that people's systems give each format. */
 export const IMAGE_EXTENSIONS: Readonly<Record<ImageFormat, readonly string[]>> = {
   jpeg: ['.jpg', '.jpeg', '.jpe', '.jfif'],

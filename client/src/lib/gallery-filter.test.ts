@@ -76,10 +76,11 @@ describe('toImageFilter', () => {
     expect(toImageFilter(normalizeFilter({ q: 'beach', camera: 'canon', format: 'jpeg', from: '2024-05-01', to: '2024-05-31' }))).toEqual({
       filename: 'beach',
       camera: 'canon',
-      format: 'jpeg',
+      format: 'JPEG',
       takenFrom: '2024-05-01T00:00:00.000Z',
       takenTo: '2024-05-31T23:59:59.999Z',
     });
-    expect(toImageFilter(normalizeFilter({ format: 'gif' }))).toEqual({ format: 'gif' });
+    expect(toImageFilter(normalizeFilter({ format: 'gif' }))).toEqual({ format: 'GIF' });
+    expect(toImageFilter(normalizeFilter({ format: 'webp' }))).toEqual({ format: 'WEBP' });
   });
 });

@@ -93,6 +93,9 @@ export function filterProblem(filter: GalleryFilter): { field: 'to'; message: st
   return null;
 }
 
+/** 'jpeg' as the schema's ImageFormat enum names it: JPEG. */
+const toFormatEnum = (format: ImageFormat) => format.toUpperCase() as Uppercase<ImageFormat>;
+
 /**
  * The server's ImageFilter, or null for "everything". Dates are whole days in UTC, both ends
  * included: EXIF capture times carry no time zone, so the server compares them as written.
@@ -102,7 +105,7 @@ export function toImageFilter(filter: GalleryFilter): ImageFilter | null {
   const result: ImageFilter = {};
   if (filter.q) result.filename = filter.q;
   if (filter.camera) result.camera = filter.camera;
-  if (filter.format) result.format = filter.format;
+  if (filter.format) result.format = toFormatEnum(filter.format);
   if (filter.from) result.takenFrom = `${filter.from}T00:00:00.000Z`;
   if (filter.to) result.takenTo = `${filter.to}T23:59:59.999Z`;
   return result;

@@ -18,6 +18,12 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
   emailVerificationRequired: true,
 });
 
+/** GraphQL's CLASSIC or NIST as @lockframe/common names the policy. */
+function policyFrom(value: unknown): PasswordPolicyName | null {
+  const name = typeof value === 'string' ? value.toLowerCase() : null;
+  return isPasswordPolicy(name) ? name : null;
+}
+
 /** The server's answer, field by field; anything missing or not understood keeps its default. */
 export function serverSettingsFrom(config: Partial<ServerConfig> | null | undefined): ServerSettings {
   const { maxUploadBytes, passwordPolicy, emailVerificationRequired } = config ?? {};
@@ -26,7 +32,7 @@ export function serverSettingsFrom(config: Partial<ServerConfig> | null | undefi
       typeof maxUploadBytes === 'number' && Number.isSafeInteger(maxUploadBytes) && maxUploadBytes > 0
         ? maxUploadBytes
         : DEFAULT_SERVER_SETTINGS.maxUploadBytes,
-    passwordPolicy: isPasswordPolicy(passwordPolicy) ? passwordPolicy : DEFAULT_SERVER_SETTINGS.passwordPolicy,
+    passwordPolicy: policyFrom(passwordPolicy) ?? DEFAULT_SERVER_SETTINGS.passwordPolicy,
     emailVerificationRequired:
       typeof emailVerificationRequired === 'boolean' ? emailVerificationRequired : DEFAULT_SERVER_SETTINGS.emailVerificationRequired,
   };

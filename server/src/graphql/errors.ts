@@ -16,6 +16,13 @@ const REQUEST_ERROR_CODES = new Set<string>([
   ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
 ]);
 
+/** graphql-js quotes the rejected input in its messages: a long value is shown by its start only. */
+const LONG_QUOTED = /"((?:[^"\\]|\\.){60})(?:[^"\\]|\\.)+"/g;
+
+function requestErrorMessage(message: string): string {
+  return message.replace(LONG_QUOTED, '"$1…"');
+}
+
 /**
  * Errors are data: AppErrors keep their code and message; request errors keep theirs; anything
  * else is logged with the request id and replaced by a generic message. Never a stack trace.
@@ -31,11 +38,11 @@ export function formatGraphQLError(log: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
-      return { ...base, extensions: { code } };
+      return { ...base, message: requestErrorMessage(formatted.message), extensions: { code } };
     }
     // A GraphQLError without an original error is graphql-js rejecting the input (e.g. a bad variable).
     if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
-      return { ...base, extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT } };
+      return { ...base, message: requestErrorMessage(formatted.message), extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT } };
     }
     const infrastructure = infrastructureError(original);
     log.error({ err: original }, infrastructure ? `infrastructure failure: ${infrastructure.code}` : 'unexpected GraphQL error');

@@ -16,7 +16,7 @@ describe('serverConfig', () => {
     expect(res.data!.serverConfig).toEqual({
       maxUploadBytes: 1_000_000,
       maxImagePixels: 40_000_000,
-      passwordPolicy: 'nist',
+      passwordPolicy: 'NIST',
       emailVerificationRequired: true,
     });
   });

@@ -17,7 +17,7 @@ const SERVER_TZ = 'Asia/Tokyo';
 
 const SEARCH = `query($filter: ImageFilter, $first: Int, $after: String) {
   images(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor } nodes { id filename mimeType }
+    totalCount pageInfo { hasNextPage endCursor } nodes { id filename mimeType format }
   }
 }`;
 const DELETE = `mutation($id: ID!) { deleteImage(id: $id) }`;
@@ -124,11 +124,13 @@ describe.each(databases)('image search on %s', (kind) => {
     await expectMatches({ camera: 'leica' });
   });
 
-  it('finds by format, in any case', async () => {
-    await expectMatches({ format: 'jpeg' }, 'Beach-Sunset.JPG', 'beach-morning.jpg', 'Mountain.jpg', 'IMG_0001.jpg', 'untitled.jpg');
+  it('finds by format, and names each image\'s format', async () => {
+    await expectMatches({ format: 'JPEG' }, 'Beach-Sunset.JPG', 'beach-morning.jpg', 'Mountain.jpg', 'IMG_0001.jpg', 'untitled.jpg');
     await expectMatches({ format: 'PNG' }, 'Beach-map.png');
-    await expectMatches({ format: 'gif' }, 'party.gif');
-    await expectMatches({ format: 'WebP' }, 'sunset.webp');
+    await expectMatches({ format: 'GIF' }, 'party.gif');
+    await expectMatches({ format: 'WEBP' }, 'sunset.webp');
+    const res = await alice.client.gql(SEARCH, { filter: { format: 'WEBP' } });
+    expect(res.data!.images.nodes.map((n: { format: string; mimeType: string }) => [n.format, n.mimeType])).toEqual([['WEBP', 'image/webp']]);
   });
 
   it('finds by capture time, both ends included, leaving out images without one', async () => {
@@ -151,21 +153,21 @@ describe.each(databases)('image search on %s', (kind) => {
 
   it('combines conditions: every given one must match', async () => {
     await expectMatches({ filename: 'beach', camera: 'canon' }, 'Beach-Sunset.JPG');
-    await expectMatches({ filename: 'beach', format: 'png' }, 'Beach-map.png');
+    await expectMatches({ filename: 'beach', format: 'PNG' }, 'Beach-map.png');
     await expectMatches({ camera: 'canon', takenFrom: '2023-01-01T00:00:00.000Z' }, 'Beach-Sunset.JPG');
-    await expectMatches({ format: 'jpeg', takenTo: '2023-06-30T23:59:59.999Z' }, 'Beach-Sunset.JPG', 'beach-morning.jpg', 'Mountain.jpg');
+    await expectMatches({ format: 'JPEG', takenTo: '2023-06-30T23:59:59.999Z' }, 'Beach-Sunset.JPG', 'beach-morning.jpg', 'Mountain.jpg');
     await expectMatches(
-      { filename: 'sunset', camera: 'fuji', format: 'webp', takenFrom: '2023-06-20T00:00:00.000Z', takenTo: '2023-06-20T23:59:59.999Z' },
+      { filename: 'sunset', camera: 'fuji', format: 'WEBP', takenFrom: '2023-06-20T00:00:00.000Z', takenTo: '2023-06-20T23:59:59.999Z' },
       'sunset.webp',
     );
-    await expectMatches({ camera: 'nikon', format: 'png' });
+    await expectMatches({ camera: 'nikon', format: 'PNG' });
     // Empty conditions are no conditions.
     expect((await search(alice, { filename: '', camera: '' })).ids).toEqual(newestFirst);
   });
 
   it('pages through filtered results without overlap, with cursors that stay valid', async () => {
     const all = expected('Beach-Sunset.JPG', 'beach-morning.jpg', 'Mountain.jpg', 'IMG_0001.jpg', 'untitled.jpg');
-    const filter = { format: 'jpeg' };
+    const filter = { format: 'JPEG' };
     const pages: Page[] = [];
     let after: string | null = null;
     do {
@@ -202,20 +204,22 @@ describe.each(databases)('image search on %s', (kind) => {
     expect(bobs.ids).toEqual([bobsImage]);
     expect(bobs.totalCount).toBe(1);
     expect((await search(bob, { camera: 'canon' })).ids).toEqual([bobsImage]);
-    expect((await search(bob, { format: 'png' })).ids).toEqual([]);
+    expect((await search(bob, { format: 'PNG' })).ids).toEqual([]);
     expect((await search(bob, { takenFrom: '2000-01-01T00:00:00Z' })).ids).toEqual([bobsImage]);
     // A cursor taken from Alice's results gives Bob nothing of hers.
-    const cursor = (await search(alice, { format: 'jpeg' }, 1)).endCursor;
-    const fromHerCursor = await search(bob, { format: 'jpeg' }, 10, cursor);
+    const cursor = (await search(alice, { format: 'JPEG' }, 1)).endCursor;
+    const fromHerCursor = await search(bob, { format: 'JPEG' }, 10, cursor);
     for (const id of fromHerCursor.ids) expect(id).toBe(bobsImage);
   });
 
   it('refuses invalid filters with BAD_USER_INPUT', async () => {
     const long = 'x'.repeat(10_000);
     const cases: Array<[Filter, string | undefined]> = [
-      [{ format: 'bmp' }, 'format'],
-      [{ format: 'jpg' }, 'format'],
-      [{ format: long }, 'format'],
+      // Formats are the ImageFormat enum: graphql-js refuses anything else before the resolver runs.
+      [{ format: 'bmp' }, undefined],
+      [{ format: 'jpg' }, undefined],
+      [{ format: 'jpeg' }, undefined],
+      [{ format: long }, undefined],
       [{ filename: long }, 'filename'],
       [{ camera: long }, 'camera'],
       [{ takenFrom: '2024-02-01T00:00:00Z', takenTo: '2024-01-01T00:00:00Z' }, 'takenFrom'],
@@ -229,8 +233,10 @@ describe.each(databases)('image search on %s', (kind) => {
       expect(res.data?.images ?? null).toBeNull();
       expect(res.raw).not.toContain(long);
     }
-    expect(codeOf(await alice.client.gql(SEARCH, { filter: { format: 'png' }, after: 'not-a-cursor' }))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await alice.client.gql(SEARCH, { filter: { format: 'png' }, first: 0 }))).toBe('BAD_USER_INPUT');
+    const typo = await alice.client.gql(SEARCH, { filter: { format: 'jpg' } });
+    expect(typo.errors![0]!.message).toMatch(/ImageFormat/);
+    expect(codeOf(await alice.client.gql(SEARCH, { filter: { format: 'PNG' }, after: 'not-a-cursor' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await alice.client.gql(SEARCH, { filter: { format: 'PNG' }, first: 0 }))).toBe('BAD_USER_INPUT');
   });
 
   it('follows an upload and a delete at once', async () => {

@@ -1,3 +1,4 @@
+import { IMAGE_MIME_TYPES, type ImageFormat } from '@lockframe/common';
 import type { Scope } from '../../scope.js';
 
 /** What a search can match on; decrypted only in memory. */
@@ -13,7 +14,7 @@ export interface SearchDoc {
 export interface ImageFilterInput {
   filename?: string | null;
   camera?: string | null;
-  format?: string | null;
+  format?: ImageFormat | null;
   takenFrom?: Date | null;
   takenTo?: Date | null;
 }
@@ -46,7 +47,7 @@ export function matches(entry: SearchEntry, filter: ImageFilterInput): boolean {
   if (name && !entry.n.includes(name)) return false;
   const camera = text(filter.camera);
   if (camera && !entry.c.includes(camera)) return false;
-  if (filter.format && entry.mimeType !== `image/${text(filter.format)}`) return false;
+  if (filter.format && entry.mimeType !== IMAGE_MIME_TYPES[filter.format]) return false;
   if (filter.takenFrom || filter.takenTo) {
     if (entry.t === null) return false;
     if (filter.takenFrom && entry.t < filter.takenFrom.getTime()) return false;

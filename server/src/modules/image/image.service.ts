@@ -1,5 +1,4 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
-import { IMAGE_FORMATS } from '@lockframe/common';
 import { IntegrityError } from '../../crypto/envelope.js';
 import { AppError, badInput, fileTooLarge } from '../../errors.js';
 import type { ImageLimits } from '../../imaging/process.js';
@@ -49,7 +48,6 @@ export interface ImageServiceDeps {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PAGE = 100;
-const FORMATS = new Set<string>(IMAGE_FORMATS);
 /** Cursor times must be real dates: ±100 million days around 1970, as JavaScript allows. */
 const MAX_TIME = 8.64e15;
 
@@ -81,9 +79,6 @@ const integrityFailure = () =>
 function validateFilter(filter: ImageFilterInput): void {
   if ((filter.filename?.length ?? 0) > 200) throw badInput('The file name filter is too long.', 'filename');
   if ((filter.camera?.length ?? 0) > 200) throw badInput('The camera filter is too long.', 'camera');
-  if (filter.format && !FORMATS.has(filter.format.trim().toLowerCase())) {
-    throw badInput('Format must be one of jpeg, png, gif or webp.', 'format');
-  }
   if (filter.takenFrom && filter.takenTo && filter.takenFrom > filter.takenTo) {
     throw badInput('The start of the date range is after its end.', 'takenFrom');
   }

@@ -1,12 +1,24 @@
+import { IMAGE_FORMATS, IMAGE_FORMAT_NAMES, imageFormatOfMimeType, type ImageFormat } from '@lockframe/common';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ImagePage, ImageView } from './image.service.js';
+
+/** GraphQL names the formats JPEG, PNG…; resolvers and services see @lockframe/common's 'jpeg', 'png'…. */
+export const ImageFormatEnum = Object.fromEntries(IMAGE_FORMATS.map((f) => [f.toUpperCase(), f])) as {
+  [F in ImageFormat as Uppercase<F>]: F;
+};
+registerEnumType(ImageFormatEnum, {
+  name: 'ImageFormat',
+  description: 'An accepted image format, as detected from the bytes.',
+  valuesConfig: Object.fromEntries(IMAGE_FORMATS.map((f) => [f.toUpperCase(), { description: IMAGE_FORMAT_NAMES[f] }])),
+});
 
 @ObjectType('Image')
 export class ImageType {
   @Field(() => ID) id!: string;
   @Field(() => String, { description: 'Sanitized original name, for display only.' }) filename!: string;
   @Field(() => String, { description: 'Detected from the file content.' }) mimeType!: string;
+  @Field(() => ImageFormatEnum, { description: 'Detected from the file content.' }) format!: ImageFormat;
   @Field(() => Int) width!: number;
   @Field(() => Int) height!: number;
   @Field(() => Int, { description: 'Size of the original upload in bytes.' }) byteSize!: number;
@@ -27,7 +39,7 @@ export class ImageType {
 export class ImageFilterInput {
   @Field(() => String, { nullable: true, description: 'Part of the file name, any case.' }) filename?: string | null;
   @Field(() => String, { nullable: true, description: 'Part of the camera make or model, any case.' }) camera?: string | null;
-  @Field(() => String, { nullable: true, description: 'jpeg, png, gif or webp.' }) format?: string | null;
+  @Field(() => ImageFormatEnum, { nullable: true }) format?: ImageFormat | null;
   @Field(() => Date, { nullable: true, description: 'Captured at or after (from the photo metadata).' }) takenFrom?: Date | null;
   @Field(() => Date, { nullable: true, description: 'Captured at or before.' }) takenTo?: Date | null;
 }
@@ -53,6 +65,7 @@ export function mapImage(view: ImageView): ImageType {
     id: image.id,
     filename: view.filename,
     mimeType: image.mimeType,
+    format: imageFormatOfMimeType(image.mimeType),
     width: image.width,
     height: image.height,
     byteSize: image.byteSize,
