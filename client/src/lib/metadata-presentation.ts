@@ -1,12 +1,11 @@
-import { formatDimensions, pluralize } from './format.ts';
-import { isEmptyMetadata, toMetadataNode, type MetadataNode } from './metadata.ts';
+import { formatDimensions } from './format.ts';
+import type { ImageDetails } from './graphql/documents.ts';
 
 /**
- * Turns an image's metadata — as the server extracts it: `{ format, camera, exposure, capturedAt,
- * orientation, location, iptc, xmp, icc, png, animation, size, fields }`, every part optional —
- * into labelled groups of plain text. The values come from inside an uploaded file: every one is
- * type-checked here (a "number" may be a string or an object), cut to a bounded length and
- * rendered only as text. Metadata in any other shape falls back to the generic tree.
+ * Turns an image's metadata, as the schema types it (ImageDetails), into labelled groups of plain
+ * text. The types are the schema's; the values still come from inside an uploaded file, so every
+ * text is cut to a bounded length and stripped of control and bidi characters, numbers are
+ * range-checked, and everything is rendered only as text.
  */
 
 export interface MetadataRow {
@@ -26,7 +25,6 @@ export interface MetadataGroup {
 
 export type MetadataPresentation =
   | { kind: 'none' }
-  | { kind: 'tree'; node: MetadataNode }
   | { kind: 'groups'; groups: MetadataGroup[]; fields: { rows: MetadataRow[]; more: number } };
 
 export interface PresentationLimits {
@@ -38,13 +36,9 @@ export interface PresentationLimits {
 
 export const DEFAULT_PRESENTATION_LIMITS: PresentationLimits = { maxRows: 100, maxFields: 500, maxTextLength: 1000 };
 
-const KNOWN_KEYS = ['format', 'camera', 'exposure', 'capturedAt', 'orientation', 'location', 'iptc', 'xmp', 'icc', 'png', 'animation', 'size', 'fields'];
+type MaybeNumber = number | null | undefined;
 
-type Dict = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Dict => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const finite = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const finite = (value: MaybeNumber): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
 /** Control characters (but tab and newline) and the bidi controls that can make text read as something else. */
 const UNSAFE_CHARACTERS = /(?![\t\n])\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
@@ -58,8 +52,8 @@ export function plainText(value: string, max = DEFAULT_PRESENTATION_LIMITS.maxTe
   return `${text.slice(0, max)}… (${(cut ? value.length : text.length) - max} more characters)`;
 }
 
-/** A string as text, or null for anything else (an object where a name should be is ignored). */
-function str(value: unknown, max?: number): string | null {
+/** A text as shown, or null when there is none. */
+function str(value: string | null | undefined, max?: number): string | null {
   if (typeof value !== 'string') return null;
   const text = plainText(value, max);
   return text === '' ? null : text;
@@ -70,9 +64,8 @@ function decimal(value: number, digits = 1): string {
   return String(Number(value.toFixed(digits)));
 }
 
-/** 0.004 → "1/250 s", 0.5 → "1/2 s", 2 → "2 s", 1.3 → "1.3 s"; "1/250" (already a fraction) → "1/250 s". */
-export function formatExposureTime(value: unknown): string | null {
-  if (typeof value === 'string' && /^\d{1,6}\/\d{1,6}$/.test(value.trim())) return `${value.trim()} s`;
+/** 0.004 → "1/250 s", 0.5 → "1/2 s", 2 → "2 s", 1.3 → "1.3 s". */
+export function formatExposureTime(value: MaybeNumber): string | null {
   const seconds = finite(value);
   if (seconds === null || seconds <= 0 || seconds > 100_000) return null;
   if (seconds >= 1) return `${decimal(seconds)} s`;
@@ -83,31 +76,25 @@ export function formatExposureTime(value: unknown): string | null {
 }
 
 /** 2.8 → "f/2.8", 8 → "f/8". */
-export function formatFNumber(value: unknown): string | null {
+export function formatFNumber(value: MaybeNumber): string | null {
   const n = finite(value);
   return n !== null && n > 0 && n < 1000 ? `f/${decimal(n)}` : null;
 }
 
-/** 100 → "ISO 100"; a list (some cameras write two) → its first value. */
-export function formatIso(value: unknown): string | null {
-  const n = finite(Array.isArray(value) ? value[0] : value);
+/** 100 → "ISO 100". */
+export function formatIso(value: MaybeNumber): string | null {
+  const n = finite(value);
   return n !== null && n > 0 && n < 10_000_000 ? `ISO ${Math.round(n)}` : null;
 }
 
 /** 35 → "35 mm", 4.25 → "4.3 mm". */
-export function formatFocalLength(value: unknown): string | null {
+export function formatFocalLength(value: MaybeNumber): string | null {
   const n = finite(value);
   return n !== null && n > 0 && n < 100_000 ? `${decimal(n)} mm` : null;
 }
 
-/** Flash as the server words it ("Flash did not fire"), or a yes/no. */
-export function formatFlash(value: unknown): string | null {
-  if (typeof value === 'boolean') return value ? 'Fired' : 'Did not fire';
-  return str(value, 200);
-}
-
 /** 51.5074, 'lat' → "51.50740° N"; -0.1278, 'lon' → "0.12780° W". Out-of-range values → null. */
-export function formatCoordinate(value: unknown, axis: 'lat' | 'lon'): string | null {
+export function formatCoordinate(value: MaybeNumber, axis: 'lat' | 'lon'): string | null {
   const n = finite(value);
   const limit = axis === 'lat' ? 90 : 180;
   if (n === null || Math.abs(n) > limit) return null;
@@ -116,15 +103,15 @@ export function formatCoordinate(value: unknown, axis: 'lat' | 'lon'): string | 
 }
 
 /** "51.50740° N, 0.12780° W", or null unless both coordinates are sound. */
-export function formatLocation(location: unknown): string | null {
-  if (!isRecord(location)) return null;
+export function formatLocation(location: { latitude: number; longitude: number } | null): string | null {
+  if (!location) return null;
   const lat = formatCoordinate(location.latitude, 'lat');
   const lon = formatCoordinate(location.longitude, 'lon');
   return lat && lon ? `${lat}, ${lon}` : null;
 }
 
 /** 35.24 → "35.2 m above sea level", -4 → "4 m below sea level". */
-export function formatAltitude(value: unknown): string | null {
+export function formatAltitude(value: MaybeNumber): string | null {
   const n = finite(value);
   if (n === null || Math.abs(n) > 100_000) return null;
   return n < 0 ? `${decimal(-n)} m below sea level` : `${decimal(n)} m above sea level`;
@@ -137,7 +124,7 @@ const CAPTURE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\
  * no time zone; converting them to the reader's zone would show a time the photographer never
  * saw, so the parts are shown as written, with the offset when the file states one.
  */
-export function formatCaptureTime(value: unknown, locale?: string): string | null {
+export function formatCaptureTime(value: string | null, locale?: string): string | null {
   const text = str(value, 64);
   if (!text) return null;
   const match = CAPTURE_TIME.exec(text);
@@ -168,13 +155,13 @@ const ORIENTATIONS: Record<number, string> = {
   8: 'Rotated 90° counter-clockwise',
 };
 
-export function formatOrientation(value: unknown): string | null {
+export function formatOrientation(value: MaybeNumber): string | null {
   const n = finite(value);
   return n !== null && Object.hasOwn(ORIENTATIONS, n) ? ORIENTATIONS[n]! : null;
 }
 
 /** Animation loop count, where 0 means "forever". */
-export function formatLoop(value: unknown): string | null {
+export function formatLoop(value: MaybeNumber): string | null {
   const n = finite(value);
   if (n === null || n < 0 || !Number.isInteger(n)) return null;
   if (n === 0) return 'Forever';
@@ -182,9 +169,8 @@ export function formatLoop(value: unknown): string | null {
 }
 
 /** Frame delays in ms → { total: "2.4 s", each: "100 ms each" | "40–200 ms" }. */
-export function describeDelays(value: unknown): { total: string; each: string } | null {
-  if (!Array.isArray(value)) return null;
-  const delays = value.filter((d): d is number => typeof d === 'number' && Number.isFinite(d) && d >= 0);
+export function describeDelays(value: readonly number[]): { total: string; each: string } | null {
+  const delays = value.filter((d) => Number.isFinite(d) && d >= 0);
   if (delays.length === 0) return null;
   const total = delays.reduce((sum, d) => sum + d, 0);
   const min = Math.min(...delays);
@@ -205,18 +191,20 @@ export function humanizeKey(key: string): string {
   return words ? words[0]!.toUpperCase() + words.slice(1) : '(no name)';
 }
 
-/** Any single value as one line: scalars as written, lists joined, anything deeper summarised. */
-export function valueText(value: unknown, max = DEFAULT_PRESENTATION_LIMITS.maxTextLength): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'string') return plainText(value, max) || '—';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '—';
-  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
-  if (Array.isArray(value)) {
-    const shown = value.slice(0, 50).map((item) => (isRecord(item) || Array.isArray(item) ? '…' : valueText(item, max)));
-    const rest = value.length - shown.length;
-    return plainText(rest > 0 ? `${shown.join(', ')} … (${rest} more)` : shown.join(', '), max) || '—';
-  }
-  if (isRecord(value)) return `(${pluralize(Object.keys(value).length, 'value')})`;
+/** A list of texts as one line, bounded. */
+export function listText(values: readonly string[], max = DEFAULT_PRESENTATION_LIMITS.maxTextLength): string {
+  const shown = values.slice(0, 50).map((item) => plainText(item, max));
+  const rest = values.length - shown.length;
+  return plainText(rest > 0 ? `${shown.join(', ')} … (${rest} more)` : shown.join(', '), max) || '—';
+}
+
+type Field = ImageDetails['fields'][number];
+
+/** One "All fields" value as read from the file: text as written, numbers as digits, flags as Yes/No. */
+export function fieldText(field: Field, max = DEFAULT_PRESENTATION_LIMITS.maxTextLength): string {
+  if (field.text !== null) return plainText(field.text, max) || '—';
+  if (field.number !== null) return Number.isFinite(field.number) ? String(field.number) : '—';
+  if (field.flag !== null) return field.flag ? 'Yes' : 'No';
   return '—';
 }
 
@@ -238,13 +226,14 @@ class GroupBuilder {
   }
 }
 
-/** A dictionary of text or text lists (IPTC, XMP, PNG text) as rows. */
-function dictionaryGroup(id: string, title: string, value: unknown, limits: PresentationLimits, humanize: boolean): MetadataGroup | null {
-  if (!isRecord(value)) return null;
+type Entry = ImageDetails['iptc'][number];
+
+/** Named text properties (IPTC, XMP, PNG text) as rows. */
+function entryGroup(id: string, title: string, entries: readonly Entry[], limits: PresentationLimits, humanize: boolean): MetadataGroup | null {
   const group = new GroupBuilder(limits.maxRows);
-  for (const [key, item] of Object.entries(value)) {
+  for (const { key, values } of entries) {
     const label = humanize ? humanizeKey(key) : plainText(key, 80) || '(no name)';
-    group.add(label, typeof item === 'string' || Array.isArray(item) ? valueText(item, limits.maxTextLength) : null);
+    group.add(label, listText(values, limits.maxTextLength));
   }
   return group.build(id, title);
 }
@@ -252,68 +241,62 @@ function dictionaryGroup(id: string, title: string, value: unknown, limits: Pres
 export const LOCATION_NOTE =
   'The original file records where this photo was taken. The copy shown here has this removed; downloading the original keeps it.';
 
-export function presentMetadata(raw: unknown, limits: PresentationLimits = DEFAULT_PRESENTATION_LIMITS, locale?: string): MetadataPresentation {
-  if (isEmptyMetadata(raw)) return { kind: 'none' };
-  if (!isRecord(raw) || !KNOWN_KEYS.some((key) => Object.hasOwn(raw, key))) return { kind: 'tree', node: toMetadataNode(raw) };
-
+export function presentMetadata(
+  details: ImageDetails | null,
+  limits: PresentationLimits = DEFAULT_PRESENTATION_LIMITS,
+  locale?: string,
+): MetadataPresentation {
+  if (!details) return { kind: 'none' };
   const groups: MetadataGroup[] = [];
   const push = (group: MetadataGroup | null) => {
     if (group) groups.push(group);
   };
-  const text = (value: unknown) => str(value, limits.maxTextLength);
+  const text = (value: string | null | undefined) => str(value, limits.maxTextLength);
 
-  const camera = isRecord(raw.camera) ? raw.camera : {};
+  const { camera, exposure, location, png, animation } = details;
   const cameraGroup = new GroupBuilder(limits.maxRows);
-  cameraGroup.add('Make', text(camera.make));
-  cameraGroup.add('Model', text(camera.model));
-  cameraGroup.add('Lens', text(camera.lens));
-  cameraGroup.add('Software', text(camera.software));
+  cameraGroup.add('Make', text(camera?.make));
+  cameraGroup.add('Model', text(camera?.model));
+  cameraGroup.add('Lens', text(camera?.lens));
+  cameraGroup.add('Software', text(camera?.software));
   push(cameraGroup.build('camera', 'Camera'));
 
-  const exposure = isRecord(raw.exposure) ? raw.exposure : {};
   const exposureGroup = new GroupBuilder(limits.maxRows);
-  exposureGroup.add('Shutter speed', formatExposureTime(exposure.exposureTime));
-  exposureGroup.add('Aperture', formatFNumber(exposure.fNumber));
-  exposureGroup.add('ISO', formatIso(exposure.iso));
-  exposureGroup.add('Focal length', formatFocalLength(exposure.focalLength));
-  exposureGroup.add('Flash', formatFlash(exposure.flash));
+  exposureGroup.add('Shutter speed', formatExposureTime(exposure?.exposureTime));
+  exposureGroup.add('Aperture', formatFNumber(exposure?.fNumber));
+  exposureGroup.add('ISO', formatIso(exposure?.iso));
+  exposureGroup.add('Focal length', formatFocalLength(exposure?.focalLength));
+  exposureGroup.add('Flash', str(exposure?.flash, 200));
   push(exposureGroup.build('exposure', 'Exposure'));
 
   const captureGroup = new GroupBuilder(limits.maxRows);
-  captureGroup.add('Taken', formatCaptureTime(raw.capturedAt, locale));
+  captureGroup.add('Taken', formatCaptureTime(details.capturedAt, locale));
   push(captureGroup.build('capture', 'Capture time'));
 
-  const location = isRecord(raw.location) ? raw.location : {};
   const locationGroup = new GroupBuilder(limits.maxRows);
   const coordinates = formatLocation(location);
   locationGroup.add('Coordinates', coordinates);
-  if (coordinates) locationGroup.add('Altitude', formatAltitude(location.altitude));
+  if (coordinates) locationGroup.add('Altitude', formatAltitude(location?.altitude));
   push(locationGroup.build('location', 'Location', LOCATION_NOTE));
 
   const imageGroup = new GroupBuilder(limits.maxRows);
-  imageGroup.add('Orientation', formatOrientation(raw.orientation));
-  imageGroup.add('Colour profile', isRecord(raw.icc) ? text(raw.icc.description) : null);
-  if (isRecord(raw.png)) {
-    const png = raw.png;
-    const width = finite(png.width);
-    const height = finite(png.height);
-    if (width !== null && height !== null) imageGroup.add('PNG size', formatDimensions(width, height));
-    const bitDepth = finite(png.bitDepth);
-    imageGroup.add('Bit depth', bitDepth !== null ? `${bitDepth}-bit` : null);
-    imageGroup.add('Colour type', text(png.colorType) ?? (finite(png.colorType) !== null ? String(png.colorType) : null));
-    imageGroup.add('Interlaced', typeof png.interlace === 'boolean' ? (png.interlace ? 'Yes (Adam7)' : 'No') : null);
+  imageGroup.add('Orientation', formatOrientation(details.orientation));
+  imageGroup.add('Colour profile', text(details.colorProfile));
+  if (png) {
+    imageGroup.add('PNG size', formatDimensions(png.width, png.height));
+    imageGroup.add('Bit depth', `${png.bitDepth}-bit`);
+    imageGroup.add('Colour type', text(png.colorType));
+    imageGroup.add('Interlaced', png.interlaced ? 'Yes (Adam7)' : 'No');
   }
   push(imageGroup.build('image', 'Image'));
 
-  push(dictionaryGroup('description', 'Description (IPTC)', raw.iptc, limits, true));
-  push(dictionaryGroup('xmp', 'Description (XMP)', raw.xmp, limits, true));
-  if (isRecord(raw.png)) push(dictionaryGroup('png-text', 'PNG text', raw.png.text, limits, false));
+  push(entryGroup('description', 'Description (IPTC)', details.iptc, limits, true));
+  push(entryGroup('xmp', 'Description (XMP)', details.xmp, limits, true));
+  if (png) push(entryGroup('png-text', 'PNG text', png.text, limits, false));
 
-  if (isRecord(raw.animation)) {
-    const animation = raw.animation;
+  if (animation) {
     const animationGroup = new GroupBuilder(limits.maxRows);
-    const frames = finite(animation.frames);
-    animationGroup.add('Frames', frames !== null && frames >= 0 ? new Intl.NumberFormat('en').format(frames) : null);
+    animationGroup.add('Frames', new Intl.NumberFormat('en').format(animation.frames));
     animationGroup.add('Plays', formatLoop(animation.loop));
     const delays = describeDelays(animation.delays);
     animationGroup.add('Duration', delays?.total ?? null);
@@ -321,17 +304,10 @@ export function presentMetadata(raw: unknown, limits: PresentationLimits = DEFAU
     push(animationGroup.build('animation', 'Animation'));
   }
 
-  const fieldRows: MetadataRow[] = [];
-  let moreFields = 0;
-  if (isRecord(raw.fields)) {
-    for (const [key, value] of Object.entries(raw.fields)) {
-      if (fieldRows.length >= limits.maxFields) {
-        moreFields += 1;
-        continue;
-      }
-      fieldRows.push({ label: plainText(key, 200) || '(no name)', value: valueText(value, limits.maxTextLength) });
-    }
-  }
+  const fieldRows = details.fields
+    .slice(0, limits.maxFields)
+    .map((field) => ({ label: plainText(field.name, 200) || '(no name)', value: fieldText(field, limits.maxTextLength) }));
+  const moreFields = Math.max(0, details.fields.length - limits.maxFields);
 
   if (groups.length === 0 && fieldRows.length === 0) return { kind: 'none' };
   return { kind: 'groups', groups, fields: { rows: fieldRows, more: moreFields } };

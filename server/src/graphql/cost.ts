@@ -14,10 +14,11 @@ import {
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AppError } from '../errors.js';
 
-/** What one field costs beyond 1, for fields that open sealed data or read many rows. */
+/** What one field (`Type.field`) costs instead of 1, for fields that open sealed data or read many rows. */
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
-  // Unwraps the image key and decrypts and parses a JSON document.
-  metadata: 20,
+  // Each unwraps the image key and decrypts and parses a JSON document (once per image for both).
+  'Image.metadata': 20,
+  'Image.details': 20,
 };
 
 export interface CostInput {
@@ -49,7 +50,7 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
         }
         const field = 'getFields' in parent ? (parent.getFields()[name] as GraphQLField<unknown, unknown> | undefined) : undefined;
         if (!field) continue; // validation reports unknown fields
-        const own = FIELD_COSTS[name] ?? 1;
+        const own = FIELD_COSTS[`${parent.name}.${name}`] ?? 1;
         const type = getNamedType(field.type);
         if (!selection.selectionSet || !isCompositeType(type)) {
           total += own;

@@ -15,7 +15,12 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * routes serve, and what happens when stored bytes or keys are damaged.
  */
 
-const IMAGE = `query($id: ID!) { image(id: $id) { id filename width height metadata } }`;
+const IMAGE = `query($id: ID!) {
+  image(id: $id) {
+    id filename width height metadata
+    details { format camera { make model lens } location { latitude longitude altitude } orientation capturedAt fields { name text number flag } }
+  }
+}`;
 const IMAGES = `{ images(first: 100) { totalCount nodes { id filename } } }`;
 
 const MAKE = 'MARKERMAKE123';
@@ -236,6 +241,13 @@ describe.each(databases)('encryption at rest on %s', (kind) => {
       expect(metadata.orientation).toBe(6);
       expect(metadata.capturedAt).toBe('2019-07-14T09:26:53');
       expect(res.data!.image.filename).toBe(FILENAME);
+
+      // The same document as typed fields.
+      const { details } = res.data!.image;
+      expect(details).toMatchObject({ format: 'JPEG', camera: { make: MAKE, model: MODEL, lens: null }, orientation: 6, capturedAt: '2019-07-14T09:26:53' });
+      expect(details.location).toEqual({ altitude: null, ...metadata.location });
+      expect(details.fields).toContainEqual({ name: 'IFD0.Artist', text: ARTIST, number: null, flag: null });
+      expect(details.fields).toHaveLength(Object.keys(metadata.fields).length);
     });
 
     it("refuses another user the original and the metadata, as if the image did not exist", async () => {

@@ -105,6 +105,26 @@ export const SearchImagesQuery = graphql(
 /** The gallery search. Every given condition must match; dates are ISO 8601 (DateTime). */
 export type ImageFilter = VariablesOf<typeof SearchImagesQuery>['filter'];
 
+const ImageDetailsFields = graphql(`
+  fragment ImageDetailsFields on ImageDetails {
+    format
+    camera { make model lens software }
+    exposure { exposureTime fNumber iso focalLength flash }
+    capturedAt
+    orientation
+    location { latitude longitude altitude }
+    colorProfile
+    png { width height bitDepth colorType interlaced text { key values } }
+    animation { frames loop delays }
+    iptc { key values }
+    xmp { key values }
+    fields { name text number flag }
+  }
+`);
+
+/** An image's extracted metadata, typed by the schema. */
+export type ImageDetails = ResultOf<typeof ImageDetailsFields>;
+
 export const ImageQuery = graphql(
   `
     query Image($id: ID!) {
@@ -112,11 +132,13 @@ export const ImageQuery = graphql(
         ...ImageSummaryFields
         url
         originalUrl
-        metadata
+        details {
+          ...ImageDetailsFields
+        }
       }
     }
   `,
-  [ImageSummaryFields],
+  [ImageSummaryFields, ImageDetailsFields],
 );
 
 export type ImageDetail = NonNullable<ResultOf<typeof ImageQuery>['image']>;

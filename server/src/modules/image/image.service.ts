@@ -1,6 +1,7 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { IntegrityError } from '../../crypto/envelope.js';
 import { AppError, badInput, fileTooLarge } from '../../errors.js';
+import type { ImageMetadata } from '../../imaging/metadata/index.js';
 import type { ImageLimits } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
 import type { ImagePermission, ImagePolicy } from '../../policies/image.policy.js';
@@ -18,7 +19,7 @@ export interface ImageView {
   image: ImageRecord;
   filename: string;
   /** Loads and opens the sealed metadata on demand (only when a client asks for it). */
-  metadata(): Promise<unknown>;
+  metadata(): Promise<ImageMetadata | null>;
 }
 
 export interface ImagePage {
@@ -206,7 +207,7 @@ export class ImageService {
       return await this.guard(scope, image, async () => {
         const dek = await store.openImageKey(keyed(image));
         const filename = store.openField(dek, image.id, 'filename', image.filenameSealed);
-        let metadata: Promise<unknown> | undefined;
+        let metadata: Promise<ImageMetadata | null> | undefined;
         const open = async () => {
           // A lazy column: galleries never load it, only a query that asks for the field.
           const sealed = await images.metadataSealedOf(scope.em, image.ownerId, image.id);

@@ -1,17 +1,11 @@
-import { IMAGE_FORMATS, IMAGE_FORMAT_NAMES, imageFormatOfMimeType, type ImageFormat } from '@lockframe/common';
+import { imageFormatOfMimeType, type ImageFormat } from '@lockframe/common';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ImageMetadata } from '../../imaging/metadata/index.js';
+import { ImageDetailsType, mapImageDetails } from './image-details.types.js';
+import { ImageFormatEnum } from './image-format.enum.js';
 import type { ImagePage, ImageView } from './image.service.js';
 
-/** GraphQL names the formats JPEG, PNG…; resolvers and services see @lockframe/common's 'jpeg', 'png'…. */
-export const ImageFormatEnum = Object.fromEntries(IMAGE_FORMATS.map((f) => [f.toUpperCase(), f])) as {
-  [F in ImageFormat as Uppercase<F>]: F;
-};
-registerEnumType(ImageFormatEnum, {
-  name: 'ImageFormat',
-  description: 'An accepted image format, as detected from the bytes.',
-  valuesConfig: Object.fromEntries(IMAGE_FORMATS.map((f) => [f.toUpperCase(), { description: IMAGE_FORMAT_NAMES[f] }])),
-});
 
 @ObjectType('Image')
 export class ImageType {
@@ -27,11 +21,16 @@ export class ImageType {
   @Field(() => String) thumbnailUrl!: string;
   @Field(() => String, { description: 'The exact uploaded bytes, served as an attachment.' }) originalUrl!: string;
   /** Loaded and opened only when a query asks for the field. */
-  loadMetadata!: () => Promise<unknown>;
+  loadMetadata!: () => Promise<ImageMetadata | null>;
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'Extracted metadata, owner only.' })
-  get metadata(): Promise<unknown> {
+  get metadata(): Promise<ImageMetadata | null> {
     return this.loadMetadata();
+  }
+
+  @Field(() => ImageDetailsType, { nullable: true, description: 'The same metadata as typed fields, owner only.' })
+  get details(): Promise<ImageDetailsType | null> {
+    return this.loadMetadata().then((metadata) => (metadata ? mapImageDetails(metadata) : null));
   }
 }
 
