@@ -61,7 +61,7 @@ describe.concurrent.each(databases)('the security event log on %s', (kind) => {
 
     // Failures until the account locks (letting each progressive wait pass), then a throttled try.
     for (let i = 0; i < 10; i++) {
-      await server.orm.em.fork().nativeUpdate(RateEvent, { key: `login:acct:${userId}` }, { at: new Date(Date.now() - 5 * 60_000) });
+      await server.orm.em.fork().nativeUpdate(RateEvent, { key: `login:name:${username}` }, { at: new Date(Date.now() - 5 * 60_000) });
       const res = await login(anon, username, WRONG, UA);
       expect(codeOf(res)).toBe('UNAUTHENTICATED');
       note('login.failure', res);

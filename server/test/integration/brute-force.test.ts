@@ -59,7 +59,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     for (let i = 0; i < 30; i++) {
       // The progressive wait runs from the newest failure; keep that "just now", as for a fast
       // attacker, however slow this machine is.
-      if (i >= FREE) await age(server, `login:acct:${u.id}`, 0);
+      if (i >= FREE) await age(server, `login:name:${u.username}`, 0);
       results.push(await login(anon, u.username, WRONG, ip));
     }
     const codes = results.map(codeOf);
@@ -77,7 +77,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     expect(throttled).toHaveLength(1);
     expect(throttled[0]!.details).toMatchObject({ repeated: 30 - FREE });
     // While throttled, even the right password is not tried.
-    await age(server, `login:acct:${u.id}`, 0);
+    await age(server, `login:name:${u.username}`, 0);
     const right = await login(anon, u.username, u.password, ip);
     expect(codeOf(right)).toBe('RATE_LIMITED');
     expect(right.data).toBeNull();
@@ -88,12 +88,12 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     const { u, checks } = await victim();
     const ip = freshIp();
     for (let i = 0; i < FREE; i++) await login(anon, u.username, WRONG, ip);
-    await age(server, `login:acct:${u.id}`, 0);
+    await age(server, `login:name:${u.username}`, 0);
     const first = await login(anon, u.username, WRONG, ip);
     expect(retryAfter(first)).toBe(2);
-    await age(server, `login:acct:${u.id}`, 2_100);
+    await age(server, `login:name:${u.username}`, 2_100);
     expect(codeOf(await login(anon, u.username, WRONG, ip))).toBe('UNAUTHENTICATED');
-    await age(server, `login:acct:${u.id}`, 0);
+    await age(server, `login:name:${u.username}`, 0);
     const second = await login(anon, u.username, WRONG, ip);
     expect(codeOf(second)).toBe('RATE_LIMITED');
     expect(retryAfter(second)).toBe(4);
@@ -105,12 +105,33 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     const codes: unknown[] = [];
     for (let i = 0; i < 8; i++) {
       // The waits start at the newest failure; keep it "just now" whatever this machine's speed.
-      if (i >= FREE) await age(server, `login:acct:${u.id}`, 0);
+      if (i >= FREE) await age(server, `login:name:${u.username}`, 0);
       codes.push(codeOf(await login(anon, u.username, WRONG, freshIp())));
     }
     expect(codes).toEqual([...Array(FREE).fill('UNAUTHENTICATED'), ...Array(8 - FREE).fill('RATE_LIMITED')]);
-    await age(server, `login:acct:${u.id}`, 0);
-    expect(codeOf(await login(anon, u.email, u.password, freshIp()))).toBe('RATE_LIMITED');
+    await age(server, `login:name:${u.username}`, 0);
+    expect(codeOf(await login(anon, u.username, u.password, freshIp()))).toBe('RATE_LIMITED');
+  });
+
+  it('throttles each login name on its own: failures by username say nothing about which address is the same account', async () => {
+    const u = await newUser(server.url);
+    const stranger = await newUser(server.url);
+    const ip = freshIp();
+    // The username is locked (10 failures, each wait let pass).
+    for (let i = 0; i < LOCK_AFTER; i++) {
+      await age(server, `login:name:${u.username}`, 5 * 60_000);
+      expect(codeOf(await login(anon, u.username, WRONG, ip))).toBe('UNAUTHENTICATED');
+    }
+    expect(await login(anon, u.username, u.password, ip)).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED', locked: true } }] });
+    // Probing addresses: the account's own answers exactly like any other account's.
+    const own = await login(anon, u.email, WRONG, ip);
+    const other = await login(anon, stranger.email, WRONG, ip);
+    expect(codeOf(own)).toBe('UNAUTHENTICATED');
+    expect(own.errors![0]!.message).toBe(other.errors![0]!.message);
+    // So the owner still gets in by address while someone holds the username locked.
+    const byAddress = await login(anon, u.email, u.password, freshIp());
+    expect(byAddress.errors).toBeUndefined();
+    expect(byAddress.data!.login.user.id).toBe(u.id);
   });
 
   it('treats an unknown account exactly like a known one (same errors, same throttling)', async () => {
@@ -156,7 +177,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
 
     // Use up the free attempts, then the same document with the right password last.
     while (checks() < FREE) await login(anon, u.username, WRONG, ip);
-    await age(server, `login:acct:${u.id}`, 0);
+    await age(server, `login:name:${u.username}`, 0);
     const checksBefore = checks();
     const second = await anon.gql(doc(guesses), undefined, ip);
     expect(second.raw).not.toMatch(/"token"\s*:\s*"/);
@@ -196,14 +217,18 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
   it('locks the account after 10 failures, and a password reset gets the owner back in', async () => {
     const u = await newUser(server.url);
     const ip = freshIp();
-    const key = `login:acct:${u.id}`;
-    for (let i = 0; i < LOCK_AFTER; i++) {
-      // Let the progressive wait of the previous failure pass (the window is 15 minutes).
-      await age(server, key, 5 * 60_000);
-      const res = await login(anon, u.username, WRONG, ip);
-      expect(codeOf(res)).toBe('UNAUTHENTICATED');
+    const key = `login:name:${u.username}`;
+    // Both of its names are locked: the username, then the address.
+    for (const name of [u.email, u.username]) {
+      for (let i = 0; i < LOCK_AFTER; i++) {
+        // Let the progressive wait of the previous failure pass (the window is 15 minutes).
+        await age(server, `login:name:${name}`, 5 * 60_000);
+        const res = await login(anon, name, WRONG, ip);
+        expect(codeOf(res)).toBe('UNAUTHENTICATED');
+      }
     }
     await age(server, key, 60_000);
+    expect(await login(anon, u.email, u.password, ip)).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED', locked: true } }] });
     const locked = await login(anon, u.username, u.password, ip);
     expect(codeOf(locked)).toBe('RATE_LIMITED');
     expect(locked.errors![0]!.extensions).toMatchObject({ locked: true });
@@ -211,7 +236,7 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     expect(retryAfter(locked)).toBeGreaterThan(13 * 60);
     expect(retryAfter(locked)).toBeLessThanOrEqual(15 * 60);
     expect(locked.errors![0]!.message).toMatch(/locked for 14 minutes.*reset your password/);
-    expect(await countAudit(server, u.id, 'lockout')).toBe(1);
+    expect(await countAudit(server, u.id, 'lockout')).toBe(2);
 
     // The owner asks for a reset link (no SMTP here: it lands in the outbox) and uses it.
     const requested = await anon.gql(Q.requestReset, { email: u.email }, ip);
@@ -220,9 +245,11 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
     expect(mail).toBeDefined();
     const reset = await anon.gql(Q.resetPassword, { input: { token: linkToken(mail!.text, 'reset-password'), newPassword: NEW_PASSWORD } }, ip);
     expect(reset.errors).toBeUndefined();
-    const back = await login(anon, u.username, NEW_PASSWORD, ip);
-    expect(back.errors).toBeUndefined();
-    expect(back.data!.login.token).toBeTruthy();
+    for (const name of [u.username, u.email]) {
+      const back = await login(anon, name, NEW_PASSWORD, ip);
+      expect(back.errors).toBeUndefined();
+      expect(back.data!.login.token).toBeTruthy();
+    }
   });
 
   it('limits failures per client address across many accounts, and only for that address', async () => {
@@ -347,14 +374,14 @@ describe.each(databases)('brute-force defence on %s', (kind) => {
       expect(b.child.pid).not.toBe(a.child.pid);
       const onB = new ApiClient(b.url);
       // However long B took to start, the wait runs from a failure "just now".
-      await age({ orm }, `login:acct:${u.id}`, 0);
+      await age({ orm }, `login:name:${u.username}`, 0);
       const refused = await login(onB, u.username, u.password);
       expect(codeOf(refused)).toBe('RATE_LIMITED');
       expect(retryAfter(refused)).toBeGreaterThan(0);
 
       // The remaining failures alternate between the processes until the account locks.
       for (let i = FREE; i < LOCK_AFTER; i++) {
-        await age({ orm }, `login:acct:${u.id}`, 5 * 60_000);
+        await age({ orm }, `login:name:${u.username}`, 5 * 60_000);
         expect(codeOf(await login(i % 2 ? onB : onA, u.username, WRONG))).toBe('UNAUTHENTICATED');
       }
       for (const client of [onA, onB]) {

@@ -7,6 +7,9 @@ import type { AccountService } from '../user/account.service.js';
 import type { RegisterData, UserService } from '../user/user.service.js';
 import type { SessionService } from './session.service.js';
 
+/** The throttle key of one login name (a username or an e-mail address, trimmed and lower-cased). */
+export const loginNameKey = (login: string) => `login:name:${login}`;
+
 export interface AuthServiceDeps {
   users: UserService;
   sessions: SessionService;
@@ -47,14 +50,16 @@ export class AuthService {
     const { users, sessions, limits, audit } = this.deps;
     const login = input.username.trim().toLowerCase().slice(0, 254);
     const known = await users.findByLogin(scope, login);
-    const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
+    // Counted per name as typed, known or not: failures by username never throttle the e-mail
+    // address of the same account, so a throttle can't tell that the two belong together.
+    const nameKey = loginNameKey(login);
     const ipKey = `login:ip:${addressKey(scope.origin.ip)}`;
     // The attempt is counted as a failure before the password is checked, so parallel requests
     // can't all pass the limit check at once; a good password withdraws it.
     let attempt: { release(): Promise<void> };
     try {
       attempt = await limits.reserve(scope, [
-        [accountKey, limits.rules.loginAccount],
+        [nameKey, limits.rules.loginAccount],
         [ipKey, limits.rules.loginIp],
       ]);
     } catch (error) {
@@ -66,14 +71,14 @@ export class AuthService {
       user = await users.verifyCredentials(known, input.password);
     } catch (error) {
       await audit.record(scope, 'login.failure', known?.id ?? null);
-      const state = await limits.state(scope, accountKey, limits.rules.loginAccount);
+      const state = await limits.state(scope, nameKey, limits.rules.loginAccount);
       if (state.count === limits.rules.loginAccount.lockAfter) {
         await audit.record(scope, 'lockout', known?.id ?? null, { retryAfterSeconds: state.retryAfterSeconds });
       }
       throw error;
     }
     await attempt.release();
-    await limits.clear(scope, accountKey);
+    await limits.clear(scope, nameKey);
     const { token } = await sessions.create(scope, user.id);
     await audit.record(scope, 'login.success', user.id);
     return { user, token };

@@ -10,6 +10,7 @@ import { EmailTokenRepository } from '../mail/email-token.repository.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import type { SessionRecord } from '../session/session.repository.js';
+import { loginNameKey } from '../session/auth.service.js';
 import { hashToken, type SessionService } from '../session/session.service.js';
 import type { ApiTokenRecord } from '../token/api-token.repository.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
@@ -125,8 +126,8 @@ export class AccountService {
     await this.setPassword(scope, user, newPassword);
     await this.deps.sessions.revokeAll(scope, user.id);
     await this.deps.apiTokens.revokeAll(scope, user.id);
-    // The owner is back in: lift any login lockout.
-    await this.deps.limits.clear(scope, `login:acct:${user.id}`);
+    // The owner is back in: lift any login lockout, under either name.
+    for (const name of [user.username, user.email]) await this.deps.limits.clear(scope, loginNameKey(name));
     await this.deps.audit.record(scope, 'password.reset', user.id);
     return true;
   }
@@ -137,8 +138,8 @@ export class AccountService {
   ): Promise<boolean> {
     const { user, sessionId } = scope.viewer;
     const { limits } = this.deps;
-    // Guessing the current password counts like failed logins; counted before checking (see login).
-    const attempt = await limits.reserve(scope, [[`login:acct:${user.id}`, limits.rules.loginAccount]]);
+    // Guessing the current password is throttled like logins, on its own key; counted before checking (see login).
+    const attempt = await limits.reserve(scope, [[`password:acct:${user.id}`, limits.rules.loginAccount]]);
     const hash = await this.users.passwordHashOf(scope.em, user.id);
     const ok = !!hash && !isTooLongPassword(input.currentPassword) && (await argon2.verify(hash, input.currentPassword).catch(() => false));
     if (!ok) throw new AppError('BAD_USER_INPUT', 'Your current password is not correct.', { field: 'currentPassword' });
