@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fixtures from '../fixtures/images.js';
 import { newUser, UPLOAD_MUTATION, type TestUser } from '../support/client.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
-import { BOUNDARY, multipartBody, multipartRequest, rawRequest, type Part } from '../support/raw-http.js';
+import { BOUNDARY, multipartBody, multipartRequest, rawRequest, uploadParts, type Part } from '../support/raw-http.js';
 
 const operations = JSON.stringify({ query: UPLOAD_MUTATION, variables: { file: null } });
 const map = JSON.stringify({ 0: ['variables.file'] });
@@ -182,11 +182,7 @@ describe('malformed multipart requests against the real server process', () => {
   });
 
   it('still uploads normally after all of that', async () => {
-    const res = await send([
-      { name: 'operations', body: operations },
-      { name: 'map', body: map },
-      { name: '0', filename: 'fine.png', contentType: 'image/png', body: png },
-    ]);
+    const res = await send(uploadParts(UPLOAD_MUTATION, png, 'fine.png', 'image/png'));
     expect(res!.status).toBe(200);
     expect(JSON.parse(res!.body).data.uploadImage.filename).toBe('fine.png');
   });

@@ -71,13 +71,18 @@ export class ApiClient {
 
 async function parse<T>(res: Response): Promise<GqlResponse<T>> {
   const raw = await res.text();
+  return { status: res.status, headers: res.headers, ...gqlBody<T>(raw), raw };
+}
+
+/** `data` and `errors` of a GraphQL answer's text; both undefined when it is not JSON (the caller keeps `raw`). */
+export function gqlBody<T>(raw: string): Pick<GqlResponse<T>, 'data' | 'errors'> {
   let body: any = {};
   try {
     body = JSON.parse(raw);
   } catch {
     body = {};
   }
-  return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
+  return { data: body.data, errors: body.errors };
 }
 
 export const STRONG_PASSWORD = 'Correct-Horse-9-Battery';
@@ -117,6 +122,6 @@ export async function newUser(baseUrl: string, overrides: Partial<{ username: st
   };
 }
 
-export function codeOf(res: GqlResponse): unknown {
+export function codeOf(res: Pick<GqlResponse, 'errors'>): unknown {
   return res.errors?.[0]?.extensions?.code;
 }

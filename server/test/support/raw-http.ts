@@ -68,6 +68,15 @@ export function multipartBody(parts: Part[], boundary = BOUNDARY): Buffer {
   return Buffer.concat(chunks);
 }
 
+/** The parts of a graphql-multipart-request upload of one file as `variables.file`, for multipartBody. */
+export function uploadParts(query: string, file: Buffer, filename: string, contentType = 'image/jpeg'): Part[] {
+  return [
+    { name: 'operations', body: JSON.stringify({ query, variables: { file: null } }) },
+    { name: 'map', body: JSON.stringify({ 0: ['variables.file'] }) },
+    { name: '0', filename, contentType, body: file },
+  ];
+}
+
 export function multipartRequest(
   body: Buffer,
   headers: Record<string, string> = {},
