@@ -104,11 +104,16 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       // Paths only: a token pasted into a query string is never read, and never logged either.
+      // Response lines keep the status only: headers (Set-Cookie among them) are not the log's business.
       serializers: {
         req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: loggedUrl(req.url), remoteAddress: req.remoteAddress }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        // pino-http makes up an Error for every 5xx answer: its stack says nothing about the request.
+        err: (err: Error) => ({ message: err.message }),
       },
+      // A 5xx answer we chose (busy, unavailable, full) is a warning; failures are logged where they happen.
       // Throttled attempts come by the thousand from one client: their lines are debug.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.locals?.quietLog ? 'debug' : 'info'),
+      customLogLevel: (_req, res, error) => (error ? 'error' : res.statusCode >= 500 ? 'warn' : res.locals?.quietLog ? 'debug' : 'info'),
     }),
   );
   app.use(securityHeaders(env.secureCookies));

@@ -68,9 +68,17 @@ describe.each(databases)('logs and the audit trail under a flood on %s', (kind) 
     await fetch(`${server.url}/graphql?access_token=${secret}&query=%7Bme%7Bid%7D%7D`);
     await fetch(`${server.url}/media/${randomUUID()}/thumbnail?token=${secret}`, { headers: { authorization: `Bearer ${user.token}` } });
     await user.client.gql('{ me { id } }', undefined, { cookie: `lockframe_session=${user.token}` });
+    // A login answers with the new session in Set-Cookie (and the token in the body).
+    const other = await newUser(server.url);
+    const fresh = await login(new ApiClient(server.url), other.username, other.password, { 'x-forwarded-for': '203.0.113.77' });
+    const cookie = fresh.headers.get('set-cookie') ?? '';
+    expect(cookie).toContain(fresh.data!.login.token);
     const all = lines.join('\n');
     expect(all).not.toContain(secret);
     expect(all).not.toContain(user.token);
+    expect(all).not.toContain(fresh.data!.login.token);
+    // Response lines carry the status, not the headers.
+    expect(all).not.toMatch(/set-cookie/i);
     expect(all).toContain('?[redacted]');
   });
 });
