@@ -33,7 +33,9 @@ export async function launchBrowser(timeoutMs: number): Promise<{ browser: Brows
       '--disable-sync',
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  // A context of its own (not browser.newPage's), so axe can open its helper page in it.
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
   page.setDefaultTimeout(timeoutMs);
   return { browser, page };
 }
