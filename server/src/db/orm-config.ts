@@ -7,6 +7,7 @@ import { defineConfig as defineSqliteConfig } from '@mikro-orm/sqlite';
 import type { Env } from '../config/env.js';
 import { mysqlMigrations, sqliteMigrations } from '../migrations/index.js';
 import { entities } from './entities.js';
+import { VaultSqliteDialect } from './sqlite-dialect.js';
 
 const common = {
   entities,
@@ -26,6 +27,9 @@ export function buildOrmConfig(env: Pick<Env, 'database' | 'dataDir'>) {
     return defineSqliteConfig({
       ...common,
       dbName: db.file,
+      // A function: MikroORM builds a fresh connection on every (re)connect. The dialect makes
+      // sure a transaction that a full disk ended still gives the connection back.
+      driverOptions: () => new VaultSqliteDialect(db.file),
       extensions: [Migrator],
       migrations: { ...common.migrations, migrationsList: sqliteMigrations, path: 'src/migrations/sqlite' },
     });
