@@ -7,6 +7,7 @@ import { defineConfig as defineSqliteConfig } from '@mikro-orm/sqlite';
 import type { Env } from '../config/env.js';
 import { mysqlMigrations, sqliteMigrations } from '../migrations/index.js';
 import { entities } from './entities.js';
+import { VaultSqliteDriver } from './sqlite-dialect.js';
 
 const common = {
   entities,
@@ -26,6 +27,8 @@ export function buildOrmConfig(env: Pick<Env, 'database' | 'dataDir'>) {
     return defineSqliteConfig({
       ...common,
       dbName: db.file,
+      // Makes sure a transaction that a full disk ended still gives the connection back.
+      driver: VaultSqliteDriver,
       extensions: [Migrator],
       migrations: { ...common.migrations, migrationsList: sqliteMigrations, path: 'src/migrations/sqlite' },
     });

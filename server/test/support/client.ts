@@ -17,7 +17,13 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     public token?: string,
+    /** Every request is aborted after this long, so a server that hangs fails the spec instead of stalling it. */
+    readonly timeoutMs?: number,
   ) {}
+
+  private get signal(): AbortSignal | undefined {
+    return this.timeoutMs ? AbortSignal.timeout(this.timeoutMs) : undefined;
+  }
 
   private authHeaders(): Record<string, string> {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};
@@ -32,6 +38,7 @@ export class ApiClient {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.authHeaders(), ...headers },
       body: JSON.stringify({ query, variables }),
+      signal: this.signal,
     });
     return parse<T>(res);
   }
@@ -53,6 +60,7 @@ export class ApiClient {
         ...options.headers,
       },
       body: form,
+      signal: this.signal,
     });
     return parse(res);
   }
@@ -65,7 +73,7 @@ export class ApiClient {
   }
 
   media(pathname: string, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.baseUrl}${pathname}`, { headers: { ...this.authHeaders(), ...headers } });
+    return fetch(`${this.baseUrl}${pathname}`, { headers: { ...this.authHeaders(), ...headers }, signal: this.signal });
   }
 }
 

@@ -16,7 +16,13 @@ export interface RawDb {
   close(): Promise<void>;
 }
 
-/** `vars` are the server's environment variables: DATABASE_URL, else SQLite in DATA_DIR. */
+/**
+ * `vars` are the server's environment variables: DATABASE_URL, else SQLite in DATA_DIR.
+ * Against an in-process SQLite server, open it once and close it after the server's last write:
+ * node:sqlite and the server's better-sqlite3 are two SQLite libraries in one process, which do
+ * not share POSIX locks, so closing this connection can checkpoint and delete the WAL the server
+ * is still writing (its later commits are then invisible to any new connection until it closes).
+ */
 export async function openRawDb(vars: Record<string, string>): Promise<RawDb> {
   const url = vars.DATABASE_URL;
   if (url) {
