@@ -72,10 +72,11 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
   const imageRepository = new ImageRepository();
   const store = new SealedStore(blobs, keys);
-  const queue = new WorkQueue();
+  const queue = new WorkQueue({ budgetBytes: env.imageMemoryBytes });
   const limitsOfImages: ImageLimits = {
     maxPixels: env.maxImagePixels,
     maxFrames: env.maxImageFrames,
+    ...(env.maxImageWork !== undefined ? { maxWork: env.maxImageWork } : {}),
     displayMaxEdge: DISPLAY_MAX_EDGE,
     thumbnailMaxEdge: THUMBNAIL_MAX_EDGE,
   };

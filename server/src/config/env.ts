@@ -69,6 +69,10 @@ const schema = z.object({
   MAX_IMAGE_PIXELS: intFrom(1, 1_000_000_000).default(40_000_000),
   /** Most animation frames accepted. */
   MAX_IMAGE_FRAMES: intFrom(1, 10_000).default(200),
+  /** Most pixel operations one image may need (frames × pixels × passes). Default: 6 × MAX_IMAGE_PIXELS. */
+  MAX_IMAGE_WORK: intFrom(1, Number.MAX_SAFE_INTEGER).optional(),
+  /** Decoded pixels, in bytes, all image decodes may hold at once; a heavier image runs alone. */
+  IMAGE_MEMORY_BYTES: intFrom(16 * MiB, 64 * 1024 * MiB).default(512 * MiB),
   /** smtp://user:pass@host:port — used from the account-security issue on. */
   SMTP_URL: z.string().trim().url().optional(),
   MAIL_FROM: z.string().trim().min(3).default('Lockframe <no-reply@localhost>'),
@@ -114,6 +118,9 @@ export interface Env {
   uploadStallMs: number;
   maxImagePixels: number;
   maxImageFrames: number;
+  /** Unset: the image pipeline's default, 6 × maxImagePixels. */
+  maxImageWork: number | undefined;
+  imageMemoryBytes: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   trustProxy: boolean | number | string;
@@ -197,6 +204,8 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     uploadStallMs: raw.UPLOAD_STALL_SECONDS * 1000,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     maxImageFrames: raw.MAX_IMAGE_FRAMES,
+    maxImageWork: raw.MAX_IMAGE_WORK,
+    imageMemoryBytes: raw.IMAGE_MEMORY_BYTES,
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),

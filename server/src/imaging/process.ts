@@ -18,9 +18,17 @@ export interface ImageLimits {
    * under a second). Default 30.
    */
   timeoutSeconds?: number;
+  /**
+   * Most pixel operations one image may need (see estimateWork): pixels bound what one frame
+   * costs, this bounds frames × pixels × passes. Default: WORK_PER_PIXEL_LIMIT × maxPixels,
+   * which any still image within maxPixels stays well under.
+   */
+  maxWork?: number;
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
+/** The default work limit, in passes over the largest image allowed. */
+export const WORK_PER_PIXEL_LIMIT = 6;
 
 export const DEFAULT_IMAGE_LIMITS: ImageLimits = Object.freeze({
   maxPixels: 40_000_000,
@@ -29,6 +37,37 @@ export const DEFAULT_IMAGE_LIMITS: ImageLimits = Object.freeze({
   thumbnailMaxEdge: 512,
   timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
 });
+
+/**
+ * What an image will cost to process, from its header alone. Units are calibrated on this
+ * machine's measurements (scripts/animation-cost.ts): decoding and resizing pass once each over
+ * every decoded pixel; encoding a still passes twice over the display pixels, while animation
+ * encoders (libwebp's frame trials, GIF palettes and frame diffs) cost about four times that per
+ * pixel; turning an animation frame by frame goes twice more over the display pixels (out to raw,
+ * each frame turned and copied back).
+ */
+export interface WorkEstimate {
+  /** Pixel operations, compared with ImageLimits.maxWork. */
+  pixelOps: number;
+  /** Bytes of decoded pixels held at once, the weight the image queue admits by. */
+  memoryBytes: number;
+}
+
+export interface ImageShape {
+  /** One frame's stored size. */
+  width: number;
+  height: number;
+  frames: number;
+  channels: number;
+  orientation: number;
+}
+
+const STILL_ENCODE_PASSES = 2;
+const ANIMATION_ENCODE_PASSES = 8;
+const ORIENT_PASSES = 2;
+/** libvips keeps about two copies of an animation's decoded frames between its loader and encoder (measured 4–7.5 bytes per RGBA pixel). */
+const ANIMATION_COPIES = 2;
+const RGBA = 4;
 
 /** sharp.timeout's own ceiling. */
 const MAX_TIMEOUT_SECONDS = 3600;
@@ -99,6 +138,18 @@ function tooManyPixels(maxPixels: number): AppError {
   );
 }
 
+function tooMuchWork(maxWork: number, image: InspectedImage): AppError {
+  const what =
+    image.frames > 1
+      ? `The animation is too much work to process: ${image.frames} frames of ${image.width}×${image.height} pixels`
+      : `The image is too much work to process: ${image.width}×${image.height} pixels`;
+  return new AppError(
+    'INVALID_IMAGE',
+    `${what} come to ${formatMegapixels(image.work.pixelOps)} million pixel operations, over the limit of ${formatMegapixels(maxWork)} million. Try fewer or smaller frames.`,
+    { maxWork, work: image.work.pixelOps },
+  );
+}
+
 function tooManyFrames(maxFrames: number): AppError {
   return new AppError('INVALID_IMAGE', `The animation has too many frames: at most ${maxFrames} are allowed.`, {
     maxFrames,
@@ -108,7 +159,7 @@ function tooManyFrames(maxFrames: number): AppError {
 /** A bad limit is a configuration bug; sharp would even read a pixel limit of 0 as "no limit". */
 function assertLimits(limits: ImageLimits): void {
   for (const [name, value] of Object.entries(limits)) {
-    if (name === 'timeoutSeconds' && value === undefined) continue;
+    if ((name === 'timeoutSeconds' || name === 'maxWork') && value === undefined) continue;
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`ImageLimits.${name} must be a positive integer`);
   }
   if ((limits.timeoutSeconds ?? 0) > MAX_TIMEOUT_SECONDS) {
@@ -161,11 +212,46 @@ function variant(data: Buffer, info: OutputInfo, format: ImageFormat, frames: nu
   return { data, mimeType: MIME_TYPES[format], width: info.width, height };
 }
 
-interface Inspected {
+/** One frame's size once fitted inside `maxEdge` (never enlarged), as sharp's resize rounds it. */
+function fitted(width: number, height: number, maxEdge: number): { width: number; height: number } {
+  const scale = Math.min(1, maxEdge / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+export function estimateWork(shape: ImageShape, limits: Pick<ImageLimits, 'displayMaxEdge' | 'thumbnailMaxEdge'>): WorkEstimate {
+  const { width, height, frames, channels, orientation } = shape;
+  const decoded = width * height * frames;
+  const frame = fitted(width, height, limits.displayMaxEdge);
+  const display = frame.width * frame.height * frames;
+  const thumb = fitted(frame.width, frame.height, limits.thumbnailMaxEdge);
+  const thumbnail = thumb.width * thumb.height * STILL_ENCODE_PASSES;
+  if (frames === 1) {
+    return {
+      pixelOps: 2 * decoded + STILL_ENCODE_PASSES * display + thumbnail,
+      memoryBytes: (decoded + display) * channels,
+    };
+  }
+  const turned = orientation !== 1;
+  return {
+    pixelOps: 2 * decoded + ANIMATION_ENCODE_PASSES * display + (turned ? ORIENT_PASSES * display : 0) + thumbnail,
+    // Turning adds the raw strip of display frames, and one turned frame at a time.
+    memoryBytes: ANIMATION_COPIES * decoded * RGBA + (turned ? (display + frame.width * frame.height) * RGBA : 0),
+  };
+}
+
+/** What processImage needs from an upload's header, read before it queues for a decode. */
+export interface InspectedImage {
   format: ImageFormat;
   frames: number;
+  /** One frame's stored size. */
+  width: number;
+  height: number;
   orientation: number;
   header: Metadata;
+  work: WorkEstimate;
+}
+
+interface Inspected extends InspectedImage {
   limits: ImageLimits;
   timeoutSeconds: number;
   /** performance.now() past which no more libvips work may start. */
@@ -215,7 +301,6 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
   const frameHeight = info.pageHeight ?? info.height / d.frames;
   const frameBytes = info.width * frameHeight * info.channels;
   const { angle, flip = false, flop = false } = ORIENTATIONS[d.orientation]!;
-  const turned: Buffer[] = [];
   let width = info.width;
   let height = frameHeight;
   for (let i = 0; i < d.frames; i++) {
@@ -228,15 +313,16 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
         .raw(),
       d,
     ).toBuffer({ resolveWithObject: true });
-    turned.push(out.data);
+    // A turned frame has the same bytes as the frame it came from, and that frame's pipeline is
+    // done: written back in place, the strip becomes the turned animation without a second copy
+    // of every frame (and a third when joining them), which tripled the memory of this path.
+    out.data.copy(strip, i * frameBytes);
     width = out.info.width;
     height = out.info.height;
   }
-  const joined = Buffer.concat(turned);
-  turned.length = 0;
   const raw = { width, height: height * d.frames, channels: info.channels, pageHeight: height };
   const { data, info: outInfo } = await timed(
-    encode(sharp(joined, { raw }), d.format, { loop: d.header.loop, delay: d.header.delay }),
+    encode(sharp(strip, { raw }), d.format, { loop: d.header.loop, delay: d.header.delay }),
     d,
   ).toBuffer({ resolveWithObject: true });
   return variant(data, outInfo, d.format, d.frames);
@@ -261,29 +347,48 @@ async function makeThumbnail(input: Buffer, display: ImageVariant, d: Inspected)
 }
 
 /**
- * Validates an upload from its bytes alone and makes its two derived variants: a display copy
- * (same format, upright, sRGB, no metadata, long edge capped) and a small WebP thumbnail.
- * Sizes are checked from the header before anything is decoded.
+ * Reads an upload's header and refuses it, before any pixel is decoded, when it is not one of
+ * the allowed formats or would cost more than the limits allow; otherwise says what decoding it
+ * will cost, so a queue can admit it by that.
  */
-export async function processImage(input: Buffer, limits: ImageLimits): Promise<ProcessedImage> {
+export async function inspectImage(input: Buffer, limits: ImageLimits): Promise<InspectedImage> {
   assertLimits(limits);
-  const timeoutSeconds = limits.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  const deadline = performance.now() + timeoutSeconds * 1000;
   const format = sniffImageFormat(input);
   if (!format) throw unsupportedMediaType();
 
   const header = await readHeader(input);
   const frames = header.pages ?? 1;
-  const frameWidth = header.width;
-  const frameHeight = header.pageHeight ?? header.height / frames;
+  const width = header.width;
+  const height = header.pageHeight ?? header.height / frames;
   // libvips picked its loader from the bytes too; both must agree on what this is.
   if (header.format !== format) throw damaged();
-  if (!(frameWidth > 0 && frameHeight > 0 && Number.isInteger(frameHeight) && frames >= 1)) throw damaged();
+  if (!(width > 0 && height > 0 && Number.isInteger(height) && frames >= 1)) throw damaged();
   if (frames > limits.maxFrames) throw tooManyFrames(limits.maxFrames);
-  if (frameWidth * frameHeight * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);
+  if (width * height * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);
 
   const orientation = header.orientation !== undefined && ORIENTATIONS[header.orientation] ? header.orientation : 1;
-  const inspected: Inspected = { format, frames, orientation, header, limits, timeoutSeconds, deadline };
+  const channels = header.channels ?? RGBA;
+  const work = estimateWork({ width, height, frames, channels, orientation }, limits);
+  const image: InspectedImage = { format, frames, width, height, orientation, header, work };
+  const maxWork = limits.maxWork ?? WORK_PER_PIXEL_LIMIT * limits.maxPixels;
+  if (work.pixelOps > maxWork) throw tooMuchWork(maxWork, image);
+  return image;
+}
+
+/**
+ * Validates an upload from its bytes alone and makes its two derived variants: a display copy
+ * (same format, upright, sRGB, no metadata, long edge capped) and a small WebP thumbnail.
+ * Sizes and work are checked from the header before anything is decoded (inspectImage; pass
+ * its answer when the caller already has it).
+ */
+export async function processImage(input: Buffer, limits: ImageLimits, inspectedImage?: InspectedImage): Promise<ProcessedImage> {
+  const image = inspectedImage ?? (await inspectImage(input, limits));
+  const timeoutSeconds = limits.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const deadline = performance.now() + timeoutSeconds * 1000;
+  const { format, frames, header, orientation } = image;
+  const frameWidth = image.width;
+  const frameHeight = image.height;
+  const inspected: Inspected = { ...image, limits, timeoutSeconds, deadline };
   let display: ImageVariant;
   let thumbnail: ImageVariant;
   try {

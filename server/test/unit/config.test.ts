@@ -13,6 +13,13 @@ describe('config/env', () => {
     expect(env.playground).toBe(true);
   });
 
+  it('budgets image work, with defaults and overrides', () => {
+    const env = loadEnv({});
+    expect([env.maxImageWork, env.imageMemoryBytes]).toEqual([undefined, 512 * 1024 * 1024]);
+    const set = loadEnv({ MAX_IMAGE_WORK: '1000', IMAGE_MEMORY_BYTES: String(64 * 1024 * 1024) });
+    expect([set.maxImageWork, set.imageMemoryBytes]).toEqual([1000, 64 * 1024 * 1024]);
+  });
+
   it('picks the driver from the URL scheme', () => {
     expect(loadEnv({ DATABASE_URL: 'mysql://u:p@db:3306/lockframe' }).database.kind).toBe('mysql');
     expect(loadEnv({ DATABASE_URL: 'mariadb://u:p@db:3306/lockframe' }).database.kind).toBe('mariadb');
@@ -34,6 +41,8 @@ describe('config/env', () => {
     ['MAX_UPLOAD_BYTES', '-1'],
     ['MAX_UPLOAD_BYTES', '5MB'],
     ['MAX_IMAGE_PIXELS', '0'],
+    ['MAX_IMAGE_WORK', '0'],
+    ['IMAGE_MEMORY_BYTES', '1024'],
     ['PUBLIC_URL', 'photos.example.com'],
     ['LOCKFRAME_MASTER_KEY', 'dG9vIHNob3J0'],
     ['LOG_LEVEL', 'loud'],

@@ -4,7 +4,7 @@ import path from 'node:path';
 import exifr from 'exifr';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { DEFAULT_IMAGE_LIMITS, processImage, type ImageLimits } from '../../src/imaging/process.js';
+import { DEFAULT_IMAGE_LIMITS, estimateWork, inspectImage, processImage, WORK_PER_PIXEL_LIMIT, type ImageLimits } from '../../src/imaging/process.js';
 import sharp from '../../src/imaging/sharp.js';
 import { assertSupportedImage, MIME_TYPES, sniffImageFormat } from '../../src/imaging/sniff.js';
 import * as fixtures from '../fixtures/images.js';
@@ -13,6 +13,7 @@ import { cameraJpeg } from '../fixtures/metadata-fixtures.js';
 const UNSUPPORTED = 'Only JPEG, PNG, GIF and WebP images are accepted.';
 const DAMAGED = 'The file is damaged or not a complete image.';
 const MiB = 1024 * 1024;
+const UNLIMITED_WORK = Number.MAX_SAFE_INTEGER;
 
 async function refusal(input: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<AppError> {
   const error = await processImage(input, limits).then(
@@ -189,9 +190,10 @@ describe('processImage refuses', () => {
 
   it('counts every animation frame against the pixel limit', async () => {
     const gif = await fixtures.gifAnimated(2, { width: 40, height: 30 }); // 2 × 1200 pixels
-    const exact = await processImage(gif, { ...DEFAULT_IMAGE_LIMITS, maxPixels: 2400 });
+    // The work limit (derived from maxPixels unless set) is tested on its own below.
+    const exact = await processImage(gif, { ...DEFAULT_IMAGE_LIMITS, maxPixels: 2400, maxWork: UNLIMITED_WORK });
     expect(exact.frames).toBe(2);
-    const error = await refusal(gif, { ...DEFAULT_IMAGE_LIMITS, maxPixels: 2399 });
+    const error = await refusal(gif, { ...DEFAULT_IMAGE_LIMITS, maxPixels: 2399, maxWork: UNLIMITED_WORK });
     expect(error.code).toBe('INVALID_IMAGE');
     expect(error.message).toBe('Image is too large: at most 0.0024 megapixels (all animation frames counted).');
   });
@@ -206,7 +208,7 @@ describe('processImage refuses', () => {
 
   it('nothing when a limit is misconfigured (0 would mean "no limit" to sharp)', async () => {
     const image = await fixtures.png();
-    for (const bad of [{ maxPixels: 0 }, { maxFrames: -1 }, { displayMaxEdge: 1.5 }, { thumbnailMaxEdge: Number.NaN }]) {
+    for (const bad of [{ maxPixels: 0 }, { maxFrames: -1 }, { displayMaxEdge: 1.5 }, { thumbnailMaxEdge: Number.NaN }, { maxWork: 0 }]) {
       await expect(processImage(image, { ...DEFAULT_IMAGE_LIMITS, ...bad })).rejects.toThrow(TypeError);
     }
   });
@@ -216,6 +218,73 @@ describe('processImage refuses', () => {
     const limits = { ...DEFAULT_IMAGE_LIMITS, maxPixels: 40_000 };
     expect((await processImage(image, limits)).width).toBe(200);
     expect((await refusal(image, { ...limits, maxPixels: 39_999 })).code).toBe('INVALID_IMAGE');
+  });
+});
+
+describe('work estimate', () => {
+  const shape = { channels: 3, orientation: 1 };
+
+  it('counts a still photo as decode and resize passes plus encoding the display size', () => {
+    // 4000×3000 is shown at 2560×1920 and thumbnailed at 512×384.
+    const work = estimateWork({ ...shape, width: 4000, height: 3000, frames: 1 }, DEFAULT_IMAGE_LIMITS);
+    expect(work.pixelOps).toBe(2 * 12_000_000 + 2 * 2560 * 1920 + 2 * 512 * 384);
+    expect(work.memoryBytes).toBe((12_000_000 + 2560 * 1920) * 3);
+  });
+
+  it('keeps every still image within the pixel limit under the default work limit', () => {
+    const maxWork = WORK_PER_PIXEL_LIMIT * DEFAULT_IMAGE_LIMITS.maxPixels;
+    for (const [width, height] of [[8000, 5000], [40_000, 1000], [6325, 6324]] as const) {
+      const work = estimateWork({ channels: 4, orientation: 6, width, height, frames: 1 }, DEFAULT_IMAGE_LIMITS);
+      expect(work.pixelOps).toBeLessThan(maxWork / 2);
+    }
+  });
+
+  it('charges animations per frame for their encoder, and again for turning each frame', () => {
+    const frames = { width: 447, height: 447, frames: 200, channels: 4 };
+    const upright = estimateWork({ ...frames, orientation: 1 }, DEFAULT_IMAGE_LIMITS);
+    const turned = estimateWork({ ...frames, orientation: 6 }, DEFAULT_IMAGE_LIMITS);
+    const decoded = 447 * 447 * 200;
+    expect(upright.pixelOps).toBe(2 * decoded + 8 * decoded + 2 * 447 * 447);
+    expect(turned.pixelOps).toBe(upright.pixelOps + 2 * decoded);
+    // Two copies of the decoded frames in libvips; turning adds the raw strip and one turned frame.
+    expect(upright.memoryBytes).toBe(2 * decoded * 4);
+    expect(turned.memoryBytes).toBe(upright.memoryBytes + (decoded + 447 * 447) * 4);
+    // The same pixels as one still photo cost far more as an animation: what the audit measured.
+    const still = estimateWork({ ...shape, width: 6000, height: 6660, frames: 1 }, DEFAULT_IMAGE_LIMITS);
+    expect(turned.pixelOps).toBeGreaterThan(4 * still.pixelOps);
+  });
+});
+
+describe('inspectImage', () => {
+  it('refuses an animation over the work limit from its header, before decoding a frame', async () => {
+    // The audit's case: 200 frames of 447×447 with EXIF orientation 6, a few KB on disk.
+    const upload = await fixtures.webpAnimated({ frames: 200, width: 447, height: 447, orientation: 6 });
+    expect(upload.length).toBeLessThan(200 * 1024);
+    const started = performance.now();
+    const error = await refusal(upload);
+    expect(performance.now() - started).toBeLessThan(250);
+    expect(error.code).toBe('INVALID_IMAGE');
+    expect(error.message).toBe(
+      'The animation is too much work to process: 200 frames of 447×447 pixels come to 480 million pixel operations, over the limit of 240 million. Try fewer or smaller frames.',
+    );
+    expect(error.details).toEqual({ maxWork: 240_000_000, work: 479_941_218 });
+  });
+
+  it('accepts a smaller animation, and says what it will cost', async () => {
+    const upload = await fixtures.webpAnimated({ frames: 50, width: 447, height: 447, orientation: 6 });
+    const inspected = await inspectImage(upload, DEFAULT_IMAGE_LIMITS);
+    expect(inspected).toMatchObject({ format: 'webp', frames: 50, width: 447, height: 447, orientation: 6 });
+    expect(inspected.work).toEqual(estimateWork({ width: 447, height: 447, frames: 50, channels: 4, orientation: 6 }, DEFAULT_IMAGE_LIMITS));
+    expect((await processImage(upload, DEFAULT_IMAGE_LIMITS, inspected)).frames).toBe(50);
+  });
+
+  it('takes the work limit from the limits when set', async () => {
+    const gif = await fixtures.gifAnimated(4, { width: 40, height: 30 });
+    const { work } = await inspectImage(gif, DEFAULT_IMAGE_LIMITS);
+    expect((await inspectImage(gif, { ...DEFAULT_IMAGE_LIMITS, maxWork: work.pixelOps })).frames).toBe(4);
+    const error = await refusal(gif, { ...DEFAULT_IMAGE_LIMITS, maxWork: work.pixelOps - 1 });
+    expect(error.message).toMatch(/^The animation is too much work to process: 4 frames of 40×30 pixels/);
+    expect(error.details).toEqual({ maxWork: work.pixelOps - 1, work: work.pixelOps });
   });
 });
 
@@ -472,7 +541,7 @@ describe('processImage time budget', () => {
 
   it('stops an image that takes too long, with a clear INVALID_IMAGE', async () => {
     const image = await slowAnimation();
-    const limits = { ...DEFAULT_IMAGE_LIMITS, maxPixels: 100_000_000, timeoutSeconds: 1 };
+    const limits = { ...DEFAULT_IMAGE_LIMITS, maxPixels: 100_000_000, maxWork: UNLIMITED_WORK, timeoutSeconds: 1 };
     const started = performance.now();
     const error = await refusal(image, limits);
     // Well before the seconds the whole animation would take, even on a busy machine.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_METADATA_LIMITS, extractMetadata, type ImageMetadata } from '../../imaging/metadata/index.js';
-import { processImage, type ImageLimits, type ProcessedImage } from '../../imaging/process.js';
+import { inspectImage, processImage, type ImageLimits, type ProcessedImage } from '../../imaging/process.js';
 import type { WorkQueue } from '../../imaging/queue.js';
 import type { NewImageKey, SealedStore } from '../../storage/sealed-store.js';
 import type { SearchDoc } from './image.search.js';
@@ -26,8 +26,12 @@ export async function prepareImage(
   limits: ImageLimits,
   queue?: WorkQueue,
 ): Promise<{ processed: ProcessedImage; metadata: ImageMetadata }> {
-  // Decoding is the expensive part: bounded by the queue so a burst gets "busy" instead of exhausting memory.
-  const processed = await (queue ? queue.run(() => processImage(bytes, limits)) : processImage(bytes, limits));
+  // The header alone says what decoding will cost; an image over the work limit is refused here.
+  const inspected = await inspectImage(bytes, limits);
+  // Decoding is the expensive part: bounded by the queue, by count and by decoded bytes, so a
+  // burst gets "busy" and heavy animations take turns instead of exhausting memory together.
+  const decode = () => processImage(bytes, limits, inspected);
+  const processed = await (queue ? queue.run(decode, inspected.work.memoryBytes) : decode());
   // Starts from the header processImage read: libvips parses the metadata blocks once.
   const metadata = await extractMetadata(bytes, processed, METADATA_LIMITS);
   return { processed, metadata };
