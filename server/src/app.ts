@@ -149,6 +149,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
     graphqlMultipart(
       { maxFileBytes: env.maxUploadBytes, maxFiles: MAX_FILES_PER_REQUEST, maxFieldBytes: MAX_FIELD_BYTES, stallMs: env.uploadStallMs },
       uploadBudget,
+      (scope, files) => services.images.admitUploads(scope, files),
       log,
     ),
     express.json({ limit: '100kb' }),

@@ -65,7 +65,9 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
   const apiTokens = new ApiTokenService();
   const audit = new AuditService(env.auditRetentionDays);
-  const limits = new RateLimitService(buildRules(env.registrationsPerIpPerHour));
+  const limits = new RateLimitService(
+    buildRules({ registrationsPerHour: env.registrationsPerIpPerHour, uploadsPerHour: env.uploadsPerHour, uploadsPerIpPerHour: env.uploadsPerIpPerHour }),
+  );
   const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
   const jobs = new BackgroundJobs();
   const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
@@ -86,6 +88,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     store,
     queue,
     audit,
+    rateLimits: limits,
     maxUploadBytes: env.maxUploadBytes,
     limits: limitsOfImages,
     requireVerifiedEmail: env.requireEmailVerification,

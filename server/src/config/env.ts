@@ -73,6 +73,10 @@ const schema = z.object({
   MAX_IMAGE_WORK: intFrom(1, Number.MAX_SAFE_INTEGER).optional(),
   /** Decoded pixels, in bytes, all image decodes may hold at once; a heavier image runs alone. */
   IMAGE_MEMORY_BYTES: intFrom(16 * MiB, 64 * 1024 * MiB).default(512 * MiB),
+  /** Uploads one account may make per hour. */
+  UPLOADS_PER_HOUR: intFrom(1, 1_000_000).default(600),
+  /** Uploads from one client address (an IPv6 /64) per hour, all its accounts together. */
+  UPLOADS_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(600),
   /** smtp://user:pass@host:port — used from the account-security issue on. */
   SMTP_URL: z.string().trim().url().optional(),
   MAIL_FROM: z.string().trim().min(3).default('Lockframe <no-reply@localhost>'),
@@ -121,6 +125,8 @@ export interface Env {
   /** Unset: the image pipeline's default, 6 × maxImagePixels. */
   maxImageWork: number | undefined;
   imageMemoryBytes: number;
+  uploadsPerHour: number;
+  uploadsPerIpPerHour: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   trustProxy: boolean | number | string;
@@ -206,6 +212,8 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     maxImageFrames: raw.MAX_IMAGE_FRAMES,
     maxImageWork: raw.MAX_IMAGE_WORK,
     imageMemoryBytes: raw.IMAGE_MEMORY_BYTES,
+    uploadsPerHour: raw.UPLOADS_PER_HOUR,
+    uploadsPerIpPerHour: raw.UPLOADS_PER_IP_PER_HOUR,
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),

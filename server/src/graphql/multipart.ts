@@ -1,8 +1,9 @@
 import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { fileTooLarge, unauthenticated, type ErrorCode } from '../errors.js';
+import { AppError, fileTooLarge, unauthenticated, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { scopeOf } from '../http/auth-edge.js';
+import { signedIn, type SignedInScope } from '../scope.js';
 import type { ByteBudget } from './upload-budget.js';
 import { UploadedFile } from './upload.js';
 
@@ -12,9 +13,11 @@ import { UploadedFile } from './upload.js';
  *
  * 1. the CSRF header (a browser can send a multipart form cross-site without a preflight);
  * 2. a signed-in viewer (the scope middleware has authenticated the request from its headers);
- * 3. the declared size, then a reservation of that many bytes from the upload memory budget,
- *    per process and per account (SERVER_BUSY when it is spent);
- * 4. the body, cut when it stalls, with every malformed case answered by a 4xx.
+ * 3. the declared size, then the upload rate limits (`admit`, counting one upload; RATE_LIMITED),
+ *    then a reservation of that many bytes from the upload memory budget, per process and per
+ *    account (SERVER_BUSY when it is spent);
+ * 4. the body, cut when it stalls, with every malformed case answered by a 4xx; a request with
+ *    several files has the others counted by `admit` before it goes on.
  *
  * Files are read whole and placed in the operation's variables as UploadedFile values, which
  * only the `Upload` scalar accepts.
@@ -94,6 +97,25 @@ function parseJsonField(name: string, value: string): Record<string, unknown> {
 
 const busy = () => new MultipartError(503, 'SERVER_BUSY', 'The server is busy receiving other uploads. Please retry in a few seconds.');
 
+/** Counts `files` uploads against the rate limits, or throws an AppError (RATE_LIMITED). */
+export type AdmitUploads = (scope: SignedInScope, files: number) => Promise<void>;
+
+/**
+ * A refusal from `admit`: a domain error, answered with its status and a Retry-After. Anything
+ * else (the database is down) goes to the app's error handler.
+ */
+function refuse(res: Response, next: NextFunction, error: unknown): void {
+  if (!(error instanceof AppError)) return next(error);
+  if (res.headersSent) return;
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
+  // Throttled requests come by the thousand from one client: their log lines are debug.
+  if (error.code === 'RATE_LIMITED') res.locals.quietLog = true;
+  res.status(error.httpStatus).set('Connection', 'close').json({
+    errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }],
+  });
+}
+
 function sendError(res: Response, error: MultipartError, extensions: Record<string, unknown> = {}): void {
   if (res.headersSent) return;
   res.status(error.status).set('Connection', 'close').json({
@@ -106,16 +128,29 @@ function maxMultipartBytes(limits: Pick<MultipartLimits, 'maxFiles' | 'maxFileBy
   return limits.maxFiles * (limits.maxFileBytes + 16 * 1024) + 2 * limits.maxFieldBytes + 64 * 1024;
 }
 
-export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, log: Logger): RequestHandler {
+export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, admit: AdmitUploads, log: Logger): RequestHandler {
   // A request must fit in one account's share of the budget, or it could never be admitted.
   const maxBodyBytes = Math.min(maxMultipartBytes(limits), budget.accountBytes);
 
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST' || !req.is('multipart/form-data')) return next();
+    const scope = checkHead(req, res);
+    if (!scope) return;
+    admit(scope, 1).then(
+      () => {
+        // The client may have gone while the limits were checked: then nothing is reserved for it.
+        if (req.destroyed || res.closed) return;
+        readBody(req, res, next, scope);
+      },
+      (error: unknown) => refuse(res, next, error),
+    );
+  };
 
+  /** Steps 1–2 and the declared size: the viewer's scope, or null once a refusal has been sent. */
+  function checkHead(req: Request, res: Response): SignedInScope | null {
     // CSRF: a custom header forces a preflight, which the server refuses cross-site.
     if (!req.get('apollo-require-preflight') && !req.get('x-apollo-operation-name')) {
-      return sendError(
+      sendError(
         res,
         new MultipartError(
           400,
@@ -123,16 +158,26 @@ export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, lo
           'This request has been blocked as a potential Cross-Site Request Forgery (CSRF). Multipart uploads must send the header "Apollo-Require-Preflight: true".',
         ),
       );
+      return null;
     }
-    const { viewer } = scopeOf(req);
-    if (!viewer) {
+    const scope = scopeOf(req);
+    if (!scope.viewer) {
       const error = unauthenticated();
-      return sendError(res, new MultipartError(401, 'UNAUTHENTICATED', error.message));
+      sendError(res, new MultipartError(401, 'UNAUTHENTICATED', error.message));
+      return null;
     }
-    const declared = req.get('content-length') === undefined ? null : Number(req.get('content-length'));
+    const declared = declaredBytes(req);
     if (declared !== null && !(declared <= maxBodyBytes)) {
-      return sendError(res, new MultipartError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+      sendError(res, new MultipartError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+      return null;
     }
+    return signedIn(scope);
+  }
+
+  /** Steps 3 (the memory budget) and 4. */
+  function readBody(req: Request, res: Response, next: NextFunction, scope: SignedInScope): void {
+    const { viewer } = scope;
+    const declared = declaredBytes(req);
     const release = budget.reserve(viewer.user.id, declared ?? maxBodyBytes);
     if (!release) {
       res.set('Retry-After', '2');
@@ -291,9 +336,16 @@ export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, lo
       done = true;
       clearTimeout(stall);
       req.body = operations;
-      next();
+      // The first file was counted before the body; the others are counted before any is decoded.
+      if (uploads.size <= 1) return next();
+      admit(scope, uploads.size - 1).then(next, (error: unknown) => refuse(res, next, error));
     });
 
     req.pipe(parser);
-  };
+  }
+}
+
+function declaredBytes(req: Request): number | null {
+  const header = req.get('content-length');
+  return header === undefined ? null : Number(header);
 }

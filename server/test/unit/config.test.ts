@@ -13,11 +13,12 @@ describe('config/env', () => {
     expect(env.playground).toBe(true);
   });
 
-  it('budgets image work, with defaults and overrides', () => {
+  it('budgets image work and upload rates, with defaults and overrides', () => {
     const env = loadEnv({});
     expect([env.maxImageWork, env.imageMemoryBytes]).toEqual([undefined, 512 * 1024 * 1024]);
-    const set = loadEnv({ MAX_IMAGE_WORK: '1000', IMAGE_MEMORY_BYTES: String(64 * 1024 * 1024) });
-    expect([set.maxImageWork, set.imageMemoryBytes]).toEqual([1000, 64 * 1024 * 1024]);
+    expect([env.uploadsPerHour, env.uploadsPerIpPerHour]).toEqual([600, 600]);
+    const set = loadEnv({ MAX_IMAGE_WORK: '1000', IMAGE_MEMORY_BYTES: String(64 * 1024 * 1024), UPLOADS_PER_HOUR: '5', UPLOADS_PER_IP_PER_HOUR: '9' });
+    expect([set.maxImageWork, set.imageMemoryBytes, set.uploadsPerHour, set.uploadsPerIpPerHour]).toEqual([1000, 64 * 1024 * 1024, 5, 9]);
   });
 
   it('picks the driver from the URL scheme', () => {
@@ -43,6 +44,8 @@ describe('config/env', () => {
     ['MAX_IMAGE_PIXELS', '0'],
     ['MAX_IMAGE_WORK', '0'],
     ['IMAGE_MEMORY_BYTES', '1024'],
+    ['UPLOADS_PER_HOUR', '0'],
+    ['UPLOADS_PER_IP_PER_HOUR', 'lots'],
     ['PUBLIC_URL', 'photos.example.com'],
     ['LOCKFRAME_MASTER_KEY', 'dG9vIHNob3J0'],
     ['LOG_LEVEL', 'loud'],

@@ -7,8 +7,9 @@ import type { WorkQueue } from '../../imaging/queue.js';
 import type { ImagePermission, ImagePolicy } from '../../policies/image.policy.js';
 import type { BlobVariant } from '../../storage/blob-store.js';
 import type { SealedStore } from '../../storage/sealed-store.js';
-import type { Scope, SignedInScope } from '../../scope.js';
+import { addressKey, type Scope, type SignedInScope } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { RateLimitService, RateRule } from '../ratelimit/rate-limit.service.js';
 import { sanitizeFilename } from './filename.js';
 import { prepareImage, sealAndStore } from './image.pipeline.js';
 import type { ImageCursor, ImageRecord, ImageRepository } from './image.repository.js';
@@ -41,6 +42,8 @@ export interface ImageServiceDeps {
   store: SealedStore;
   queue: WorkQueue;
   audit: AuditService;
+  /** Upload quotas per account and per client address (rules uploadAccount and uploadIp). */
+  rateLimits: RateLimitService;
   maxUploadBytes: number;
   limits: ImageLimits;
   /** Unverified accounts may not upload. */
@@ -130,6 +133,21 @@ export class ImageService {
       hasNextPage: rows.length > first,
       endCursor: last ? encodeCursor(last.createdAt.getTime(), last.id) : null,
     };
+  }
+
+  /**
+   * Counts `files` uploads against the account's and the client address's hourly quotas, or
+   * throws RATE_LIMITED (with retryAfterSeconds) when either has run out. The multipart parser
+   * calls it before it reads a body, so a refused upload costs one insert and one count query.
+   */
+  async admitUploads(scope: SignedInScope, files = 1): Promise<void> {
+    const { rateLimits } = this.deps;
+    const checks: Array<[string, RateRule]> = [
+      [`upload:acct:${scope.viewer.user.id}`, rateLimits.rules.uploadAccount],
+      [`upload:ip:${addressKey(scope.origin.ip)}`, rateLimits.rules.uploadIp],
+    ];
+    // One reservation per file: each sees the others, so no more get through than the quota allows.
+    for (let i = 0; i < files; i++) await rateLimits.reserve(scope, checks);
   }
 
   /** Validates, seals and stores every variant, then commits the row; on any failure nothing is left behind. */

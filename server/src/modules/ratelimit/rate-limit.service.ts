@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import type { Scope } from '../../scope.js';
-import { RateEventRepository } from './rate-event.repository.js';
+import { RateEventRepository, type RateWindow } from './rate-event.repository.js';
 
 /**
  * How many events a key may have within a window, and what follows. `delay` gives a progressive
@@ -14,6 +14,12 @@ export interface RateRule {
   free: number;
   lockAfter: number;
   lockMs: number;
+  /**
+   * Makes the rule a quota instead of a throttle: at most `free` events in any window, no
+   * progressive wait and no lock; a refused attempt waits until the window's oldest event leaves
+   * it. The text says what ran out ("600 uploads per hour from this account").
+   */
+  quota?: string;
 }
 
 const MINUTE = 60_000;
@@ -29,15 +35,38 @@ export const DEFAULT_RULES = {
   resetIp: { windowMs: 60 * MINUTE, free: 10, lockAfter: 10, lockMs: 60 * MINUTE },
   resetAccount: { windowMs: 60 * MINUTE, free: 3, lockAfter: 3, lockMs: 60 * MINUTE },
   verifyResend: { windowMs: 60 * MINUTE, free: 3, lockAfter: 3, lockMs: 60 * MINUTE },
+  /**
+   * Uploads per account, and per client address over all its accounts. 600 an hour is ten a
+   * minute for an hour: a phone's whole camera roll goes up in an afternoon, while one account
+   * or address can write at most 600 × MAX_UPLOAD_BYTES (3 GiB at the defaults) an hour.
+   */
+  uploadAccount: uploadQuota(600, 'from this account'),
+  uploadIp: uploadQuota(600, 'from your network address'),
 } satisfies Record<string, RateRule>;
+
+function uploadQuota(perHour: number, from: string): RateRule {
+  return { windowMs: 60 * MINUTE, free: perHour, lockAfter: perHour, lockMs: 60 * MINUTE, quota: `at most ${perHour} uploads per hour ${from}` };
+}
 
 export type RateRules = typeof DEFAULT_RULES;
 
-/** The rules with the operator's registration allowance (REGISTRATIONS_PER_IP_PER_HOUR). */
-export function buildRules(registrationsPerHour: number): RateRules {
+export interface RateSettings {
+  /** REGISTRATIONS_PER_IP_PER_HOUR */
+  registrationsPerHour: number;
+  /** UPLOADS_PER_HOUR */
+  uploadsPerHour: number;
+  /** UPLOADS_PER_IP_PER_HOUR */
+  uploadsPerIpPerHour: number;
+}
+
+/** The rules with the operator's allowances. */
+export function buildRules(settings: RateSettings): RateRules {
+  const { registrationsPerHour } = settings;
   return {
     ...DEFAULT_RULES,
     register: { ...DEFAULT_RULES.register, free: registrationsPerHour, lockAfter: registrationsPerHour },
+    uploadAccount: uploadQuota(settings.uploadsPerHour, 'from this account'),
+    uploadIp: uploadQuota(settings.uploadsPerIpPerHour, 'from your network address'),
   };
 }
 
@@ -47,9 +76,20 @@ export interface RateState {
   locked: boolean;
 }
 
+function waitText(retryAfterSeconds: number): string {
+  return retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+}
+
+/** A quota ran out: says which, and when there is room again. Never "locked": waiting is the only way on. */
+export function quotaReached(quota: string, retryAfterSeconds: number): AppError {
+  return new AppError('RATE_LIMITED', `Limit reached: ${quota}. Try again in ${waitText(retryAfterSeconds)}.`, {
+    retryAfterSeconds,
+    locked: false,
+  });
+}
+
 export function rateLimited(retryAfterSeconds: number, locked: boolean): AppError {
-  const minutes = Math.ceil(retryAfterSeconds / 60);
-  const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${minutes} minutes`;
+  const wait = waitText(retryAfterSeconds);
   return new AppError(
     'RATE_LIMITED',
     locked
@@ -68,12 +108,18 @@ export class RateLimitService {
 
   /** The key's state from its events in the window, leaving out the event `exceptId` (a reservation's own). */
   async state(scope: Scope, key: string, rule: RateRule, exceptId?: string): Promise<RateState> {
-    const { count, newest } = await this.events.window(scope.em, key.slice(0, MAX_KEY), new Date(this.now() - rule.windowMs), exceptId);
-    if (count < rule.free || !newest) return { count, retryAfterSeconds: 0, locked: false };
+    return this.judge(rule, await this.events.window(scope.em, key.slice(0, MAX_KEY), new Date(this.now() - rule.windowMs), exceptId));
+  }
+
+  private judge(rule: RateRule, { count, oldest, newest }: RateWindow): RateState {
+    if (count < rule.free || !newest || !oldest) return { count, retryAfterSeconds: 0, locked: false };
+    const seconds = (until: number) => Math.max(0, Math.ceil((until - this.now()) / 1000));
+    // At least a second: the oldest event may leave the window within this one.
+    if (rule.quota) return { count, retryAfterSeconds: Math.max(1, seconds(oldest.getTime() + rule.windowMs)), locked: false };
     const locked = count >= rule.lockAfter;
     const waitMs = locked ? rule.lockMs : 1000 * 2 ** (count - rule.free + 1);
     const remaining = newest.getTime() + waitMs - this.now();
-    return { count, retryAfterSeconds: Math.max(0, Math.ceil(remaining / 1000)), locked: locked && remaining > 0 };
+    return { count, retryAfterSeconds: seconds(newest.getTime() + waitMs), locked: locked && remaining > 0 };
   }
 
   /**
@@ -90,13 +136,27 @@ export class RateLimitService {
     // Outside any transaction of the request, so other requests see the reservation at once.
     await this.events.insert(scope.em.fork(), checks.map(([key], i) => ({ id: ids[i]!, key: key.slice(0, MAX_KEY), at })));
     const release = () => this.events.deleteIds(scope.em, ids);
-    const states = await Promise.all(checks.map(([key, rule], i) => this.state(scope, key, rule, ids[i])));
-    const worst = states.reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a));
-    if (worst.retryAfterSeconds > 0) {
+    const states = await this.states(scope, checks, ids);
+    const worst = states.reduce((a, b) => (b.state.retryAfterSeconds > a.state.retryAfterSeconds ? b : a));
+    if (worst.state.retryAfterSeconds > 0) {
       await release();
-      throw rateLimited(worst.retryAfterSeconds, worst.locked);
+      const { quota } = worst.rule;
+      throw quota ? quotaReached(quota, worst.state.retryAfterSeconds) : rateLimited(worst.state.retryAfterSeconds, worst.state.locked);
     }
     return { release };
+  }
+
+  /** Each check's state without this reservation's events: one query per distinct window, however many keys. */
+  private async states(scope: Scope, checks: Array<[string, RateRule]>, ids: string[]): Promise<Array<{ rule: RateRule; state: RateState }>> {
+    const byWindow = new Map<number, string[]>();
+    for (const [key, rule] of checks) byWindow.set(rule.windowMs, [...(byWindow.get(rule.windowMs) ?? []), key.slice(0, MAX_KEY)]);
+    const windows = new Map<number, Map<string, RateWindow>>();
+    await Promise.all(
+      [...byWindow].map(async ([windowMs, keys]) => {
+        windows.set(windowMs, await this.events.windows(scope.em, keys, new Date(this.now() - windowMs), ids));
+      }),
+    );
+    return checks.map(([key, rule]) => ({ rule, state: this.judge(rule, windows.get(rule.windowMs)!.get(key.slice(0, MAX_KEY))!) }));
   }
 
   async clear(scope: Scope, key: string): Promise<void> {
