@@ -4,18 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fixtures from '../fixtures/images.js';
 import { codeOf, newUser, type TestUser } from '../support/client.js';
 import { databases } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { imageRowCount, startTestServer, type TestServer } from '../support/server.js';
 
 const MiB = 1024 * 1024;
 
 async function storedFileCount(dataDir: string): Promise<number> {
   const entries = await readdir(path.join(dataDir, 'blobs'), { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile()).length;
-}
-
-async function imageRowCount(server: TestServer): Promise<number> {
-  const rows = await server.orm.em.fork().getConnection().execute('select count(*) as n from images');
-  return Number(rows[0].n);
 }
 
 describe.each(databases)('hostile uploads on %s', (kind) => {

@@ -3,14 +3,9 @@ import * as fixtures from '../fixtures/images.js';
 import { exifPhoto } from '../fixtures/exif.js';
 import { codeOf, newUser, type TestUser } from '../support/client.js';
 import { databases } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { imageRowCount, startTestServer, type TestServer } from '../support/server.js';
 
 const MiB = 1024 * 1024;
-
-async function imageRowCount(server: TestServer): Promise<number> {
-  const rows = await server.orm.em.fork().getConnection().execute('select count(*) as n from images');
-  return Number(rows[0].n);
-}
 
 /**
  * Animated images cost their frames × pixels × passes, not their file size (issue 9): a few KB

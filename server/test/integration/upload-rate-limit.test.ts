@@ -3,7 +3,7 @@ import * as fixtures from '../fixtures/images.js';
 import { codeOf, newUser, UPLOAD_MUTATION, type GqlResponse, type TestUser } from '../support/client.js';
 import { databases } from '../support/databases.js';
 import { holdOpen, multipartBody, multipartRequest } from '../support/raw-http.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { imageRowCount, startTestServer, type TestServer } from '../support/server.js';
 
 const PER_ACCOUNT = 3;
 const PER_ADDRESS = 5;
@@ -11,11 +11,6 @@ const HOUR = 3600;
 
 /** The server trusts X-Forwarded-For here, so each test picks the client address it speaks from. */
 const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
-
-async function imageRowCount(server: TestServer): Promise<number> {
-  const rows = await server.orm.em.fork().getConnection().execute('select count(*) as n from images');
-  return Number(rows[0].n);
-}
 
 function expectLimited(res: GqlResponse, quota: string): void {
   expect(res.status).toBe(429);

@@ -107,3 +107,9 @@ async function serveApp(vars: Record<string, string>, options: TestServerOptions
     },
   };
 }
+
+/** Rows in `images`, through the server's own connection: to check that a refused upload stored nothing. */
+export async function imageRowCount(server: TestServer): Promise<number> {
+  const rows = await server.orm.em.fork().getConnection().execute('select count(*) as n from images');
+  return Number(rows[0].n);
+}

@@ -17,24 +17,31 @@ export class RateEventRepository {
     return (await this.windows(em, [key], since, exceptId ? [exceptId] : [])).get(key)!;
   }
 
-  /** `window` for several keys in one query (one range scan of the (key, at) index per key). */
+  /**
+   * `window` for several keys in one query: one range scan of the (key, at) index per key. Each
+   * key's figures are picked out with `key = ?`, so every key matches exactly the rows `window`
+   * alone would (MySQL's collation compares case- and accent-insensitively, GROUP BY would merge
+   * and respell such keys).
+   */
   async windows(em: EntityManager, keys: string[], since: Date, exceptIds: string[] = []): Promise<Map<string, RateWindow>> {
     let query = db(em)
       .selectFrom('rate_events')
-      .select((eb) => ['key', eb.fn.countAll<number>().as('n'), eb.fn.min('at').as('oldest'), eb.fn.max('at').as('newest')])
+      .select((eb) =>
+        keys.flatMap((key, i) => {
+          const at = eb.case().when('key', '=', key).then(eb.ref('at')).end();
+          return [
+            eb.fn.sum<number | string | null>(eb.case().when('key', '=', key).then(eb.lit(1)).else(eb.lit(0)).end()).as(`n${i}`),
+            eb.fn.min(at).as(`oldest${i}`),
+            eb.fn.max(at).as(`newest${i}`),
+          ];
+        }),
+      )
       .where('key', 'in', keys)
-      .where('at', '>', since)
-      .groupBy('key');
+      .where('at', '>', since);
     if (exceptIds.length) query = query.where('id', 'not in', exceptIds);
-    const rows = await query.execute();
-    const windows = new Map<string, RateWindow>(keys.map((key) => [key, { count: 0, oldest: null, newest: null }]));
-    // MySQL's default collation groups keys case-insensitively and may answer with either spelling.
-    const asked = new Map(keys.map((key) => [key.toLowerCase(), key]));
-    const time = (value: unknown) => (value === null ? null : asDate(value as Date | number | string));
-    for (const row of rows) {
-      windows.set(asked.get(row.key.toLowerCase()) ?? row.key, { count: Number(row.n), oldest: time(row.oldest), newest: time(row.newest) });
-    }
-    return windows;
+    const row = (await query.executeTakeFirstOrThrow()) as Record<string, unknown>;
+    const time = (value: unknown) => (value === null || value === undefined ? null : asDate(value as Date | number | string));
+    return new Map(keys.map((key, i) => [key, { count: Number(row[`n${i}`] ?? 0), oldest: time(row[`oldest${i}`]), newest: time(row[`newest${i}`]) }]));
   }
 
   async deleteIds(em: EntityManager, ids: string[]): Promise<void> {
