@@ -13,9 +13,9 @@ import { UploadedFile } from './upload.js';
  *
  * 1. the CSRF header (a browser can send a multipart form cross-site without a preflight);
  * 2. a signed-in viewer (the scope middleware has authenticated the request from its headers);
- * 3. the declared size, then the upload rate limits (`admit`, counting one upload; RATE_LIMITED),
- *    then a reservation of that many bytes from the upload memory budget, per process and per
- *    account (SERVER_BUSY when it is spent);
+ * 3. the declared size, then a reservation of that many bytes from the upload memory budget,
+ *    per process and per account (SERVER_BUSY when it is spent), then the upload rate limits
+ *    (`admit` counts one upload; RATE_LIMITED), so a busy answer the client retries is not counted;
  * 4. the body, cut when it stalls, with every malformed case answered by a 4xx; a request with
  *    several files has the others counted by `admit` before it goes on.
  *
@@ -136,11 +136,19 @@ export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, ad
     if (req.method !== 'POST' || !req.is('multipart/form-data')) return next();
     const scope = checkHead(req, res);
     if (!scope) return;
+    const declared = declaredBytes(req);
+    const release = budget.reserve(scope.viewer.user.id, declared ?? maxBodyBytes);
+    if (!release) {
+      res.set('Retry-After', '2');
+      return sendError(res, busy(), { retryAfterSeconds: 2 });
+    }
+    // Whatever happens from here (a refusal, a client gone while the limits are checked), the
+    // reservation ends with the response.
+    res.once('close', release);
     admit(scope, 1).then(
       () => {
-        // The client may have gone while the limits were checked: then nothing is reserved for it.
         if (req.destroyed || res.closed) return;
-        readBody(req, res, next, scope);
+        readBody(req, res, next, scope, declared ?? maxBodyBytes);
       },
       (error: unknown) => refuse(res, next, error),
     );
@@ -174,17 +182,8 @@ export function graphqlMultipart(limits: MultipartLimits, budget: ByteBudget, ad
     return signedIn(scope);
   }
 
-  /** Steps 3 (the memory budget) and 4. */
-  function readBody(req: Request, res: Response, next: NextFunction, scope: SignedInScope): void {
-    const { viewer } = scope;
-    const declared = declaredBytes(req);
-    const release = budget.reserve(viewer.user.id, declared ?? maxBodyBytes);
-    if (!release) {
-      res.set('Retry-After', '2');
-      return sendError(res, busy(), { retryAfterSeconds: 2 });
-    }
-    res.once('close', release);
-    const allowedBytes = declared ?? maxBodyBytes;
+  /** Step 4, within the `allowedBytes` reserved for it. */
+  function readBody(req: Request, res: Response, next: NextFunction, scope: SignedInScope, allowedBytes: number): void {
 
     let parser: busboy.Busboy;
     try {
