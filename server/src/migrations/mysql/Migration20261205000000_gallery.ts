@@ -12,7 +12,7 @@ export class Migration20261205000000_gallery extends Migration {
       'alter table `images` add `favorite` tinyint(1) not null default false, add `trashed_at` datetime(3) null, add `content_hash` varchar(64) null, add `content_hash_key_id` varchar(32) null;',
     );
     this.addSql('alter table `images` add index `images_user_id_trashed_at_created_at_id_index` (`user_id`, `trashed_at`, `created_at`, `id`);');
-    this.addSql('alter table `images` add index `images_user_id_content_hash_index` (`user_id`, `content_hash`);');
+    this.addSql('alter table `images` add unique `images_user_id_content_hash_unique` (`user_id`, `content_hash`);');
 
     this.addSql(
       'create table `albums` (`id` varchar(36) not null, `user_id` varchar(36) not null, `name_sealed` text not null, `wrapped_key` varchar(128) not null, `key_id` varchar(32) not null, `created_at` datetime(3) not null, primary key (`id`)) default character set utf8mb4 engine = InnoDB;',

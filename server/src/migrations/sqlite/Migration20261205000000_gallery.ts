@@ -13,7 +13,7 @@ export class Migration20261205000000_gallery extends Migration {
     this.addSql('alter table `images` add column `content_hash` text null;');
     this.addSql('alter table `images` add column `content_hash_key_id` text null;');
     this.addSql('create index `images_user_id_trashed_at_created_at_id_index` on `images` (`user_id`, `trashed_at`, `created_at`, `id`);');
-    this.addSql('create index `images_user_id_content_hash_index` on `images` (`user_id`, `content_hash`);');
+    this.addSql('create unique index `images_user_id_content_hash_unique` on `images` (`user_id`, `content_hash`);');
 
     this.addSql(
       'create table `albums` (`id` text not null primary key, `user_id` text not null, `name_sealed` text not null, `wrapped_key` text not null, `key_id` text not null, `created_at` datetime not null, constraint `albums_user_id_foreign` foreign key (`user_id`) references `users` (`id`) on delete cascade);',
