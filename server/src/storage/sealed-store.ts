@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { generateDataKey, openBytes, openText, sealBlob, sealText } from '../crypto/envelope.js';
 import type { KeyProvider } from '../crypto/key-provider.js';
 import type { BlobStore, BlobVariant } from './blob-store.js';
@@ -79,11 +79,17 @@ export class SealedStore {
   /**
    * The keyed hashes of `bytes` for this user, one per master key in the ring (current first):
    * an upload is stored with the current one and compared against all, so a rotation in
-   * progress does not hide duplicates. One HMAC pass over bytes already in memory per key.
+   * progress does not hide duplicates. One HMAC pass over bytes already in memory per key, on
+   * libuv's thread pool (WebCrypto) so a large upload does not hold up the event loop.
    */
   async contentHashes(ownerId: string, bytes: Buffer): Promise<ContentHash[]> {
     const ring = await this.keys.currentRing();
-    return ring.ids().map((keyId) => ({ keyId, hash: createHmac('sha256', ring.contentHashKey(ownerId, keyId)).update(bytes).digest('hex') }));
+    return Promise.all(
+      ring.ids().map(async (keyId) => {
+        const key = await webcrypto.subtle.importKey('raw', ring.contentHashKey(ownerId, keyId), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+        return { keyId, hash: Buffer.from(await webcrypto.subtle.sign('HMAC', key, bytes)).toString('hex') };
+      }),
+    );
   }
 
   put(storageId: string, variant: BlobVariant, imageId: string, dek: Buffer, data: Buffer): Promise<void> {
