@@ -11,7 +11,7 @@ import { albumKeyContext } from '../storage/sealed-store.js';
 
 /**
  * Master key management:
- *   status           which keys exist and how many images each wraps
+ *   status           which keys exist and how many images and albums each wraps
  *   rotate           add a new master key (key file) and re-wrap every image key under it;
  *                    resumes an interrupted rotation instead of adding yet another key
  *   drop <keyId>     remove an old key from the key file once no image uses it
@@ -51,11 +51,13 @@ async function usage(orm: Orm): Promise<Map<string, number>> {
 async function status(env: Env, orm: Orm): Promise<void> {
   const { ring, file } = await loadKeyRing(keySource(env));
   const counts = await usage(orm);
+  const perTable = await Promise.all(KEYED.map(async ({ label, rows }) => ({ label, counts: await rows.keyUsage(orm.em.fork()) })));
+  const described = (id: string) => perTable.map((t) => `${t.counts.get(id) ?? 0} ${t.label}(s)`).join(', ');
   console.log(`Keys from ${file ?? 'LOCKFRAME_MASTER_KEY'}`);
   for (const id of ring.ids()) {
-    console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${counts.get(id) ?? 0} image(s)`);
+    console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${described(id)}`);
   }
-  for (const [id, n] of counts) if (!ring.get(id)) console.log(`  ${id}: ${n} image(s) — KEY MISSING, these cannot be opened`);
+  for (const [id] of counts) if (!ring.get(id)) console.log(`  ${id}: ${described(id)} — KEY MISSING, these cannot be opened`);
 }
 
 /** Re-wraps every image and album key not under the current master key. */
