@@ -12,7 +12,7 @@ import { albumKeyContext } from '../storage/sealed-store.js';
 /**
  * Master key management:
  *   status           which keys exist and how many images and albums each wraps
- *   rotate           add a new master key (key file) and re-wrap every image key under it;
+ *   rotate           add a new master key (key file) and re-wrap every image and album key under it;
  *                    resumes an interrupted rotation instead of adding yet another key
  *   drop <keyId>     remove an old key from the key file once no image uses it
  * Images are never re-encrypted: only their 32-byte data keys are re-wrapped. The server keeps

@@ -123,7 +123,7 @@ function startAfter(sorted: SearchEntry[], time: (e: SearchEntry) => number, cur
   return lo;
 }
 
-/** A bulk request names at least nothing and at most MAX_BULK_IDS ids. */
+/** A bulk request names at most MAX_BULK_IDS ids (an empty list is fine and changes nothing). */
 function checkBulk(ids: readonly string[], field = 'ids'): void {
   if (ids.length > MAX_BULK_IDS) throw badInput(`At most ${MAX_BULK_IDS} images can be changed at once; send them in smaller batches.`, field);
 }
