@@ -1,5 +1,5 @@
 /** Phase `burst`: peak server memory with many 5 MiB uploads sent at once. */
-import { errorCode, multipartForm, type LoopbackClient } from './http.js';
+import { errorCode, fresh, multipartForm, type LoopbackClient } from './http.js';
 import { count, mib, round2, sleep, type ProcessWatch } from './measure.js';
 import type { Account } from './logins.js';
 
@@ -26,8 +26,9 @@ export async function burstPhase(client: LoopbackClient, watch: ProcessWatch, ac
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: n }, async () => {
+      const mine = fresh(form);
       for (let attempt = 0; attempt < 30; attempt++) {
-        const res = await client.upload(form, account.token);
+        const res = await client.upload(mine, account.token);
         if (res.data?.uploadImage?.id) return void ok++;
         const code = errorCode(res);
         if (code !== 'SERVER_BUSY') return void count(errors, code);

@@ -21,7 +21,7 @@ import { burstPhase, type BurstPhase } from './burst.js';
 import { ceilingWorker, runCeiling, sealedStore, type CeilingResult } from './ceiling.js';
 import { createDatabase } from './database.js';
 import { galleryPhase, type GalleryPhase } from './gallery.js';
-import { LoopbackClient, multipartForm } from './http.js';
+import { fresh, LoopbackClient, multipartForm } from './http.js';
 import { createAccount, idleLogins, LOGIN_ACCOUNTS, type Account } from './logins.js';
 import { mib, note, once, ProcessWatch, round2, sleep, waitForQuiet } from './measure.js';
 import { readOptions, UsageError, type Phase } from './options.js';
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     // Warm-up: the first uploads pay for lazy initialisation in the server.
     const uploadedIds: string[] = [];
     for (const form of forms) {
-      const res = await client.upload(form, uploader.token);
+      const res = await client.upload(fresh(form), uploader.token);
       if (!res.data?.uploadImage) throw new Error(`warm-up upload failed: ${res.raw}`);
       uploadedIds.push(res.data.uploadImage.id);
     }

@@ -1,5 +1,5 @@
 /** Phase `uploads`: HTTP upload throughput, then uploads with logins timed alongside. */
-import { errorCode, type LoopbackClient, type MultipartForm } from './http.js';
+import { errorCode, fresh, type LoopbackClient, type MultipartForm } from './http.js';
 import { count, latency, mib, round2, sleep, ticker, type CpuShares, type Latency, type ProcessWatch } from './measure.js';
 import { loginLoop, probeLoop, type Account } from './logins.js';
 import type { CeilingResult } from './ceiling.js';
@@ -46,7 +46,7 @@ async function uploadLoad(
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (more(started)) {
-        const form = forms[started++ % forms.length]!;
+        const form = fresh(forms[started++ % forms.length]!);
         const t = performance.now();
         const res = await client.upload(form, uploader.token);
         const id = res.data?.uploadImage?.id;

@@ -5,6 +5,8 @@ import type { KeyProvider } from './crypto/key-provider.js';
 import type { ImageLimits } from './imaging/process.js';
 import { WorkQueue } from './imaging/queue.js';
 import type { Logger } from './logger.js';
+import { AlbumRepository } from './modules/album/album.repository.js';
+import { AlbumService } from './modules/album/album.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
@@ -16,6 +18,7 @@ import { ApiTokenService } from './modules/token/api-token.service.js';
 import { AccountService } from './modules/user/account.service.js';
 import type { PasswordPolicyName } from './modules/user/password-policy.js';
 import { UserService } from './modules/user/user.service.js';
+import { AlbumPolicy, albumOwnerGrant } from './policies/album.policy.js';
 import { ImagePolicy, ownerGrant } from './policies/image.policy.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { SealedStore } from './storage/sealed-store.js';
@@ -48,6 +51,7 @@ export interface Services {
   auth: AuthService;
   images: ImageService;
   imageRepository: ImageRepository;
+  albums: AlbumService;
   store: SealedStore;
   queue: WorkQueue;
   /** Work a request starts and does not wait for (account mails). */
@@ -82,9 +86,12 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     displayMaxEdge: DISPLAY_MAX_EDGE,
     thumbnailMaxEdge: THUMBNAIL_MAX_EDGE,
   };
+  const albumRepository = new AlbumRepository();
+  const albumPolicy = new AlbumPolicy([albumOwnerGrant(albumRepository)]);
   const images = new ImageService({
     images: imageRepository,
     policy: new ImagePolicy([ownerGrant(imageRepository)]),
+    albums: albumPolicy,
     store,
     queue,
     audit,
@@ -93,6 +100,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     limits: limitsOfImages,
     requireVerifiedEmail: env.requireEmailVerification,
   });
+  const albums = new AlbumService({ albums: albumRepository, policy: albumPolicy, images, store });
   return {
     config: {
       maxUploadBytes: env.maxUploadBytes,
@@ -110,6 +118,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     auth,
     images,
     imageRepository,
+    albums,
     store,
     queue,
     jobs,

@@ -5,19 +5,26 @@ import { loadEnv, type Env } from '../config/env.js';
 import { addKeyToFile, defaultKeyFile, loadKeyRing, removeKeyFromFile, type KeySource } from '../crypto/key-file.js';
 import type { KeyRing } from '../crypto/keyring.js';
 import { openDatabase, type Orm } from '../db/orm.js';
+import { AlbumRepository } from '../modules/album/album.repository.js';
 import { ImageRepository } from '../modules/image/image.repository.js';
+import { albumKeyContext } from '../storage/sealed-store.js';
 
 /**
  * Master key management:
- *   status           which keys exist and how many images each wraps
- *   rotate           add a new master key (key file) and re-wrap every image key under it;
+ *   status           which keys exist and how many images and albums each wraps
+ *   rotate           add a new master key (key file) and re-wrap every image and album key under it;
  *                    resumes an interrupted rotation instead of adding yet another key
  *   drop <keyId>     remove an old key from the key file once no image uses it
  * Images are never re-encrypted: only their 32-byte data keys are re-wrapped. The server keeps
  * serving throughout; it reloads the key file when it changes.
  */
 const BATCH = 200;
-const images = new ImageRepository();
+
+/** Every table holding wrapped data keys, and the context each key is bound to. */
+const KEYED = [
+  { label: 'image', rows: new ImageRepository(), context: (id: string, userId: string) => ({ imageId: id, userId }) },
+  { label: 'album', rows: new AlbumRepository(), context: albumKeyContext },
+];
 
 function keySource(env: Env): KeySource {
   // The tool must never invent a key: a missing default file means a wrong DATA_DIR, not a first start.
@@ -32,24 +39,38 @@ function keySource(env: Env): KeySource {
   };
 }
 
-function usage(orm: Orm): Promise<Map<string, number>> {
-  return images.keyUsage(orm.em.fork());
+/** Wrapped keys per master key id, images and albums together. */
+async function usage(orm: Orm): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const { rows } of KEYED) {
+    for (const [id, n] of await rows.keyUsage(orm.em.fork())) total.set(id, (total.get(id) ?? 0) + n);
+  }
+  return total;
 }
 
 async function status(env: Env, orm: Orm): Promise<void> {
   const { ring, file } = await loadKeyRing(keySource(env));
   const counts = await usage(orm);
+  const perTable = await Promise.all(KEYED.map(async ({ label, rows }) => ({ label, counts: await rows.keyUsage(orm.em.fork()) })));
+  const described = (id: string) => perTable.map((t) => `${t.counts.get(id) ?? 0} ${t.label}(s)`).join(', ');
   console.log(`Keys from ${file ?? 'LOCKFRAME_MASTER_KEY'}`);
   for (const id of ring.ids()) {
-    console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${counts.get(id) ?? 0} image(s)`);
+    console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${described(id)}`);
   }
-  for (const [id, n] of counts) if (!ring.get(id)) console.log(`  ${id}: ${n} image(s) — KEY MISSING, these cannot be opened`);
+  for (const [id] of counts) if (!ring.get(id)) console.log(`  ${id}: ${described(id)} — KEY MISSING, these cannot be opened`);
 }
 
-/** Re-wraps, batch by batch, every image key not under the current master key. */
+/** Re-wraps every image and album key not under the current master key. */
 async function rewrapAll(orm: Orm, ring: KeyRing): Promise<number> {
+  let done = 0;
+  for (const keyed of KEYED) done += await rewrapTable(orm, ring, keyed);
+  return done;
+}
+
+/** Re-wraps, batch by batch, one table's keys not under the current master key. */
+async function rewrapTable(orm: Orm, ring: KeyRing, { label, rows: images, context }: (typeof KEYED)[number]): Promise<number> {
   const todo = await images.countNotUnderKey(orm.em.fork(), ring.current.id);
-  const bar = new SingleBar({ format: 'Re-wrapping image keys [{bar}] {value}/{total} {percentage}% | ETA {eta}s', stream: process.stderr });
+  const bar = new SingleBar({ format: `Re-wrapping ${label} keys [{bar}] {value}/{total} {percentage}% | ETA {eta}s`, stream: process.stderr });
   bar.start(todo, 0);
   let done = 0;
   let failed = 0;
@@ -57,7 +78,7 @@ async function rewrapAll(orm: Orm, ring: KeyRing): Promise<number> {
     const batch = await images.keysNotUnder(orm.em.fork(), ring.current.id, BATCH, failed);
     if (!batch.length) break;
     for (const row of batch) {
-      const ctx = { imageId: row.id, userId: row.ownerId };
+      const ctx = context(row.id, row.ownerId);
       try {
         const next = ring.rewrap(row.wrappedKey, row.keyId, ctx);
         // Compare-and-set: a row changed meanwhile (deleted, or re-wrapped by another run) is left alone.
@@ -65,13 +86,13 @@ async function rewrapAll(orm: Orm, ring: KeyRing): Promise<number> {
         done++;
       } catch (error) {
         failed++;
-        process.stderr.write(`\ncannot re-wrap image ${row.id}: ${(error as Error).message}\n`);
+        process.stderr.write(`\ncannot re-wrap ${label} ${row.id}: ${(error as Error).message}\n`);
       }
       bar.update(done);
     }
   }
   bar.stop();
-  if (failed) throw new Error(`${failed} image key(s) could not be re-wrapped; the old key must stay.`);
+  if (failed) throw new Error(`${failed} ${label} key(s) could not be re-wrapped; the old key must stay.`);
   return done;
 }
 

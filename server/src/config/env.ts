@@ -96,6 +96,8 @@ const schema = z.object({
   REGISTRATIONS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(10),
   /** Security events are kept this many days. */
   AUDIT_RETENTION_DAYS: intFrom(1, 36_500).default(365),
+  /** Trashed images are deleted for good after this many days (checked hourly). */
+  TRASH_RETENTION_DAYS: intFrom(1, 36_500).default(30),
   /** Session idle timeout and absolute lifetime, in hours. */
   SESSION_IDLE_HOURS: intFrom(1, 24 * 365).default(24 * 7),
   SESSION_MAX_HOURS: intFrom(1, 24 * 365).default(24 * 30),
@@ -138,6 +140,7 @@ export interface Env {
   requireEmailVerification: boolean;
   introspection: boolean;
   auditRetentionDays: number;
+  trashRetentionDays: number;
   sessionIdleMs: number;
   sessionMaxMs: number;
   clientDir: string | undefined;
@@ -225,6 +228,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     requireEmailVerification: raw.REQUIRE_EMAIL_VERIFICATION ?? !!raw.SMTP_URL,
     introspection: raw.GRAPHQL_INTROSPECTION ?? raw.NODE_ENV !== 'production',
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
+    trashRetentionDays: raw.TRASH_RETENTION_DAYS,
     sessionIdleMs: raw.SESSION_IDLE_HOURS * 3_600_000,
     sessionMaxMs: raw.SESSION_MAX_HOURS * 3_600_000,
     clientDir: raw.CLIENT_DIR ? path.resolve(base, raw.CLIENT_DIR) : undefined,

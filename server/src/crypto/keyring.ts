@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { decodeBase64, IntegrityError, KEY_BYTES, open, seal } from './aead.js';
 
 /**
@@ -15,6 +15,7 @@ import { decodeBase64, IntegrityError, KEY_BYTES, open, seal } from './aead.js';
 
 const DEK_DOMAIN = 'lockframe/dek/v1';
 const KEY_ID_LABEL = 'lockframe key id';
+const CONTENT_HASH_DOMAIN = 'lockframe/content-hash/v1';
 const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
@@ -154,6 +155,18 @@ export class KeyRing {
     } finally {
       dek.fill(0);
     }
+  }
+
+  /**
+   * One user's key for duplicate detection, derived from master key `keyId` (HKDF-SHA-256, info
+   * bound to the purpose and the user): a content hash under it says nothing about another
+   * user's photos, and nothing at all without the master key.
+   */
+  contentHashKey(userId: string, keyId: string = this.current.id): Buffer {
+    const master = this.#keys.get(keyId);
+    if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
+    if (!userId) throw new TypeError('a content hash key needs a userId');
+    return Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), `${CONTENT_HASH_DOMAIN}\0${userId}`, KEY_BYTES));
   }
 
   toString(): string {

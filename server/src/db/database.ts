@@ -47,3 +47,11 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'ER_DUP_ENTRY';
 }
+
+/**
+ * A boolean as every driver binds it: SQLite binds no booleans, MySQL's tinyint(1) takes 0/1.
+ * Typed as the column's boolean so Kysely accepts it.
+ */
+export function bindBool(value: boolean): boolean {
+  return (value ? 1 : 0) as unknown as boolean;
+}

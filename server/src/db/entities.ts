@@ -1,3 +1,4 @@
+import { AlbumImageSchema, AlbumSchema } from '../modules/album/album.entity.js';
 import { AuditEventSchema } from '../modules/audit/audit-event.entity.js';
 import { ImageSchema } from '../modules/image/image.entity.js';
 import { EmailTokenSchema } from '../modules/mail/email-token.entity.js';
@@ -14,4 +15,6 @@ export const entities = [
   RateEventSchema,
   AuditEventSchema,
   EmailTokenSchema,
+  AlbumSchema,
+  AlbumImageSchema,
 ];

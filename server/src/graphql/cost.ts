@@ -21,6 +21,14 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Image.details': 20,
 };
 
+/**
+ * Lists without a `first` argument, and how many items to count them as: each album can select
+ * its own page of images, so `albums { images(first: 100) … }` must not cost one album's worth.
+ */
+export const LIST_SIZES: Readonly<Record<string, number>> = {
+  'Query.albums': 50,
+};
+
 export interface CostInput {
   schema: GraphQLSchema;
   operation: OperationDefinitionNode;
@@ -57,7 +65,7 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
           continue;
         }
         const args = field.args.some((a) => a.name === 'first') ? getArgumentValues(field, selection, variables) : {};
-        const items = typeof args.first === 'number' && args.first > 0 ? args.first : 1;
+        const items = typeof args.first === 'number' && args.first > 0 ? args.first : (LIST_SIZES[`${parent.name}.${name}`] ?? 1);
         total += own + items * costOf(selection.selectionSet, type);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;

@@ -1,3 +1,4 @@
+import type { Env } from '../config/env.js';
 import type { ImageRepository } from '../modules/image/image.repository.js';
 import type { Services } from '../services.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -5,6 +6,7 @@ import type { Scope } from '../scope.js';
 import type { MaintenanceTask } from './scheduler.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const SWEEP_CHUNK = 500;
 
 /**
@@ -33,10 +35,18 @@ export async function sweepOrphanBlobs(scope: Scope, blobs: BlobStore, images: I
   return removed;
 }
 
-/** The periodic work of one server: the orphan sweep and the purges of expired rows. */
-export function maintenanceTasks(services: Services, blobs: BlobStore, orphanGraceMs: number): MaintenanceTask[] {
+/** Images trashed more than `retentionDays` ago are deleted for good, rows first, then their files. */
+export async function purgeTrash(scope: Scope, services: Services, retentionDays: number, now = Date.now()): Promise<number> {
+  const purged = await services.images.purgeTrashedBefore(scope, new Date(now - retentionDays * DAY));
+  if (purged) scope.log.info({ purged }, 'deleted images whose time in the trash ran out');
+  return purged;
+}
+
+/** The periodic work of one server: the orphan sweep, the trash purge and the purges of expired rows. */
+export function maintenanceTasks(services: Services, blobs: BlobStore, env: Pick<Env, 'orphanGraceMs' | 'trashRetentionDays'>): MaintenanceTask[] {
   return [
-    { name: 'orphan-blobs', everyMs: 6 * HOUR, run: (scope) => sweepOrphanBlobs(scope, blobs, services.imageRepository, orphanGraceMs) },
+    { name: 'orphan-blobs', everyMs: 6 * HOUR, run: (scope) => sweepOrphanBlobs(scope, blobs, services.imageRepository, env.orphanGraceMs) },
+    { name: 'trash-purge', everyMs: HOUR, run: (scope) => purgeTrash(scope, services, env.trashRetentionDays) },
     { name: 'expired-sessions', everyMs: HOUR, run: (scope) => services.sessions.purgeExpired(scope) },
     { name: 'old-rate-events', everyMs: HOUR, run: (scope) => services.limits.purge(scope) },
     { name: 'old-audit-events', everyMs: 24 * HOUR, run: (scope) => services.audit.purge(scope) },

@@ -1,4 +1,5 @@
 import { maintenanceTasks } from '../maintenance/tasks.js';
+import { AlbumResolver } from './album/album.resolver.js';
 import { ConfigResolver } from './config/config.resolver.js';
 import { ImageResolver } from './image/image.resolver.js';
 import { imageRoutes } from './image/image.routes.js';
@@ -11,8 +12,8 @@ export const modules: readonly Module[] = [
   { name: 'config', resolvers: [ConfigResolver] },
   {
     name: 'images',
-    resolvers: [ImageResolver],
+    resolvers: [ImageResolver, AlbumResolver],
     http: { path: '/media', router: (services, edge) => imageRoutes(services.images, edge) },
   },
-  { name: 'maintenance', tasks: (services, env) => maintenanceTasks(services, services.store.blobs, env.orphanGraceMs) },
+  { name: 'maintenance', tasks: (services, env) => maintenanceTasks(services, services.store.blobs, env) },
 ];

@@ -1,5 +1,5 @@
 import { notFound } from '../errors.js';
-import type { ImageRecord, ImageRepository } from '../modules/image/image.repository.js';
+import type { ImageRecord, ImageRepository, ImageState } from '../modules/image/image.repository.js';
 import type { SignedInScope } from '../scope.js';
 
 /**
@@ -11,8 +11,27 @@ export type ImagePermission =
   | 'image.read'
   /** Download the exact uploaded bytes and their original file name. */
   | 'image.original'
-  /** Change it (favourite, albums, seal) or remove it. */
-  | 'image.write';
+  /** Change it (favourite, albums, seal) or move it to the trash. */
+  | 'image.write'
+  /** Its thumbnail, also from the trash (so the Trash page shows what it holds). */
+  | 'image.thumbnail'
+  /** Take it out of the trash. */
+  | 'image.restore'
+  /** Remove it for good, from the gallery or the trash. */
+  | 'image.delete';
+
+/**
+ * Where an image must be for each permission. A trashed image is out of every listing, its
+ * display image and original answer NOT_FOUND; only its thumbnail, restore and delete remain.
+ */
+const STATE_OF: Record<ImagePermission, ImageState> = {
+  'image.read': 'gallery',
+  'image.original': 'gallery',
+  'image.write': 'gallery',
+  'image.thumbnail': 'any',
+  'image.restore': 'trash',
+  'image.delete': 'any',
+};
 
 /**
  * A grant: of the `ids` asked for, the images this viewer may use with `permission`, as rows.
@@ -21,18 +40,22 @@ export type ImagePermission =
 export interface ImageGrant {
   readonly name: string;
   readonly permissions: ReadonlySet<ImagePermission>;
-  find(scope: SignedInScope, ids: readonly string[]): Promise<ImageRecord[]>;
+  find(scope: SignedInScope, ids: readonly string[], permission: ImagePermission): Promise<ImageRecord[]>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The first grant and, today, the only one: owners may do everything with their own images. */
 export function ownerGrant(images: ImageRepository): ImageGrant {
   return {
     name: 'owner',
-    permissions: new Set<ImagePermission>(['image.read', 'image.original', 'image.write']),
-    find: (scope, ids) =>
-      ids.length === 1 ? images.findOwned(scope.em, scope.viewer.user.id, ids[0]!).then((row) => (row ? [row] : [])) : images.findOwnedMany(scope.em, scope.viewer.user.id, ids),
+    permissions: new Set(Object.keys(STATE_OF) as ImagePermission[]),
+    find: (scope, ids, permission) => {
+      const state = STATE_OF[permission];
+      return ids.length === 1
+        ? images.findOwned(scope.em, scope.viewer.user.id, ids[0]!, state).then((row) => (row ? [row] : []))
+        : images.findOwnedMany(scope.em, scope.viewer.user.id, ids, state);
+    },
   };
 }
 
@@ -65,7 +88,7 @@ export class ImagePolicy {
     for (const grant of this.grants) {
       if (!wanted.length) break;
       if (!grant.permissions.has(permission)) continue;
-      const rows = await grant.find(scope, wanted);
+      const rows = await grant.find(scope, wanted, permission);
       found.push(...rows);
       const given = new Set(rows.map((row) => row.id));
       wanted = wanted.filter((id) => !given.has(id));

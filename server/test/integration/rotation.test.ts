@@ -103,6 +103,9 @@ describe.each(databases)('master key rotation on %s', (kind) => {
   let newKeyId: string;
   /** Four rows as they were under the first key: putting them back is what an interrupted rotation leaves. */
   let underOldKey: Row[];
+  /** An album: its name is sealed under its own data key, which rotation re-wraps too. */
+  let albumId: string;
+  const albumName = 'Rotated trip';
 
   const client = () => new ApiClient(server.url, token);
   const query = async (sql: string, params: unknown[] = []) => {
@@ -128,6 +131,8 @@ describe.each(databases)('master key rotation on %s', (kind) => {
     expect(failures).toEqual([]);
     const list = await c.gql(`{ images(first: 100) { totalCount } }`);
     expect(list.data!.images.totalCount).toBe(images.size);
+    const album = await c.gql(`query($id: ID!) { album(id: $id) { name } }`, { id: albumId });
+    expect(album.data!.album).toEqual({ name: albumName });
   }
 
   async function restart(): Promise<void> {
@@ -150,6 +155,8 @@ describe.each(databases)('master key rotation on %s', (kind) => {
       const bytes = await fixtures.jpeg({ width: 40 + i * 4, height: 30 });
       images.set((await client().uploadOk(bytes, `before-${i}.jpg`)).id, bytes);
     }
+    const created = await client().gql(`mutation($name: String!) { createAlbum(name: $name) { id } }`, { name: albumName });
+    albumId = created.data!.createAlbum.id;
   });
   afterAll(async () => {
     await server?.stop('SIGKILL');
@@ -190,6 +197,7 @@ describe.each(databases)('master key rotation on %s', (kind) => {
     const image = await client().uploadOk(fresh, 'after-rotation.jpg');
     images.set(image.id, fresh);
     expect(await keyIdOf(image.id)).toBe(newKeyId);
+    expect((await query('select key_id from albums where id = ?', [albumId]))[0]!.key_id).toBe(newKeyId);
     await expectAllReadable();
   });
 
@@ -221,8 +229,8 @@ describe.each(databases)('master key rotation on %s', (kind) => {
 
     const status = await runKeys(vars, 'status');
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toContain(`${newKeyId} (current): ${images.size} image(s)`);
-    expect(status.stdout).toContain(`${oldKeyId}: 0 image(s)`);
+    expect(status.stdout).toContain(`${newKeyId} (current): ${images.size} image(s), 1 album(s)`);
+    expect(status.stdout).toContain(`${oldKeyId}: 0 image(s), 0 album(s)`);
     expect(status.stdout).not.toContain('KEY MISSING');
     const byKey = await query('select key_id, count(*) as n from images group by key_id');
     expect(byKey.map((r) => [r.key_id, Number(r.n)])).toEqual([[newKeyId, images.size]]);

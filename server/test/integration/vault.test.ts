@@ -350,7 +350,7 @@ describe.each(databases)('encryption at rest on %s', (kind) => {
 
     it("refuses both images when two of one user's images have their blob files swapped", async () => {
       const first = await alice.client.uploadOk(await fixtures.jpeg({ width: 120, height: 90 }), 'first.jpg');
-      const second = await alice.client.uploadOk(await fixtures.jpeg({ width: 120, height: 90 }), 'second.jpg');
+      const second = await alice.client.uploadOk(await fixtures.jpeg({ width: 121, height: 90 }), 'second.jpg');
       const [a, b] = [await storageIdOf(first.id), await storageIdOf(second.id)];
       for (const variant of ['original', 'display', 'thumbnail']) {
         const tmp = `${blobPath(a, variant)}.swap`;

@@ -37,6 +37,10 @@ function newImage(ownerId: string, createdAt: Date, keyId = 'k1'): NewImage {
     displayMimeType: 'image/jpeg',
     thumbnailMimeType: 'image/webp',
     createdAt,
+    favorite: false,
+    trashedAt: null,
+    contentHash: randomBytes(32).toString('hex'),
+    contentHashKeyId: keyId,
   };
 }
 
@@ -120,7 +124,7 @@ describe.each(databases)('repositories on %s', (kind) => {
     const image = newImage(ann.id, new Date());
     await images.insert(em(), image);
     const found = await images.findOwned(em(), ann.id, image.id);
-    const { metadataSealed: _m, searchSealed: _s, ...record } = image;
+    const { metadataSealed: _m, contentHash: _h, contentHashKeyId: _k, ...record } = image;
     expect(found).toEqual(record);
     expect(await images.findOwned(em(), bob.id, image.id)).toBeNull();
     expect(await images.findOwned(em(), ann.id, randomUUID())).toBeNull();
@@ -140,14 +144,14 @@ describe.each(databases)('repositories on %s', (kind) => {
     const seen: string[] = [];
     let cursor: { createdAt: Date; id: string } | null = null;
     for (let guard = 0; guard < 10; guard++) {
-      const page = await images.page(em(), owner.id, cursor, 3);
+      const page = await images.page(em(), owner.id, { state: 'gallery' }, cursor, 3);
       seen.push(...page.map((i) => i.id));
       if (page.length < 3) break;
       cursor = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
     }
     expect(seen).toEqual(expected);
     expect(await images.countOf(em(), owner.id)).toBe(10);
-    expect((await images.freshness(em(), owner.id)).newest).toBe(base + 4000 + 7);
+    expect(await images.freshness(em(), owner.id)).toBe(`10/0/${base + 4000 + 7}/0`);
     expect((await images.searchRows(em(), owner.id)).map((r) => r.id)).toEqual(expected);
   });
 

@@ -9,7 +9,7 @@ export interface GqlResponse<T = Record<string, any>> {
 }
 
 export const UPLOAD_MUTATION = `mutation Upload($file: Upload!) {
-  uploadImage(file: $file) { id filename mimeType width height byteSize createdAt url thumbnailUrl originalUrl metadata }
+  uploadImage(file: $file) { id filename mimeType width height byteSize createdAt takenAt favorite trashedAt url thumbnailUrl originalUrl metadata }
 }`;
 
 /** A tiny GraphQL-over-HTTP client: JSON posts, multipart uploads, and media GETs. */

@@ -266,3 +266,20 @@ describe('master keys never print their bytes', () => {
     expectNoKeyBytes(inspect(ring, { showHidden: true, depth: Infinity }), [ring.current]);
   });
 });
+
+describe('content hash keys', () => {
+  it('are per user and per master key, stable, and never the master key itself', () => {
+    const master = generateMasterKey();
+    const ring = new KeyRing(master);
+    const alice = ring.contentHashKey('alice');
+    expect(alice).toHaveLength(32);
+    expect(ring.contentHashKey('alice').equals(alice)).toBe(true);
+    expect(ring.contentHashKey('bob').equals(alice)).toBe(false);
+    expect(alice.equals(master.key)).toBe(false);
+    const other = new KeyRing(generateMasterKey(), [master]);
+    expect(other.contentHashKey('alice').equals(alice)).toBe(false);
+    expect(other.contentHashKey('alice', master.id).equals(alice)).toBe(true);
+    expect(() => ring.contentHashKey('alice', 'ffffffffffffffff')).toThrow(/unknown master key/);
+    expect(() => ring.contentHashKey('')).toThrow(TypeError);
+  });
+});

@@ -27,6 +27,12 @@ describe('operationCost', () => {
     expect(cost('{ images { nodes { id } } }')).toBe(1 + 24 * 2);
   });
 
+  it('counts the albums list as LIST_SIZES items, so a page of images per album is paid per album', () => {
+    // albums: 1 + 50 × (name 1 + images: 1 + 10 × (nodes: 1 + id 1))
+    expect(cost('{ albums { name images(first: 10) { nodes { id } } } }')).toBe(1 + 50 * (1 + 1 + 10 * 2));
+    expect(cost('{ albums { images(first: 100) { nodes { metadata } } } }')).toBeGreaterThan(5000);
+  });
+
   it('counts every alias and every fragment spread, and stops on a spread of itself', () => {
     const one = cost('{ images(first: 50) { nodes { id } } }');
     expect(cost('{ a: images(first: 50) { nodes { id } } b: images(first: 50) { nodes { id } } }')).toBe(2 * one);

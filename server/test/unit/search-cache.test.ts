@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SearchIndexCache, type SearchEntry } from '../../src/modules/image/image.search.js';
 import type { Scope } from '../../src/scope.js';
 
-// An index that is not cached yet is built without asking for its freshness, so no database is needed.
+// The source stands in for the database: an index is stamped once when opened.
 const noDatabase = {} as Scope;
-const neverAsked = async (): Promise<never> => {
-  throw new Error('freshness is only asked for a cached index');
-};
+const sameStamp = async (): Promise<string> => 'stamp';
 
 const entry = (id: string): SearchEntry => ({ id, n: `${id}.jpg`, c: '', t: null, createdAt: 1, mimeType: 'image/jpeg' });
 
@@ -21,7 +19,7 @@ describe('SearchIndexCache', () => {
         await gate;
         return [entry(`${userId}-a`)];
       },
-      freshness: neverAsked,
+      freshness: sameStamp,
     });
     const waiting = Array.from({ length: 10 }, () => cache.entries(noDatabase, 'u1'));
     const other = cache.entries(noDatabase, 'u2');
@@ -41,7 +39,7 @@ describe('SearchIndexCache', () => {
         if (++builds === 1) throw new Error('database went away');
         return [entry('x')];
       },
-      freshness: neverAsked,
+      freshness: sameStamp,
     });
     await expect(cache.entries(noDatabase, 'u1')).rejects.toThrow('database went away');
     expect(cache.isCached('u1')).toBe(false);

@@ -25,6 +25,16 @@ export class Image {
   displayMimeType!: string;
   thumbnailMimeType!: string;
   createdAt: Opt<Date> = new Date();
+  favorite: Opt<boolean> = false;
+  /** When it went to the trash; null while it is in the gallery. The purge removes it after TRASH_RETENTION_DAYS. */
+  trashedAt: Opt<Date> | null = null;
+  /**
+   * HMAC-SHA-256 of the uploaded bytes under a per-user key derived from master key
+   * `contentHashKeyId` (hex): equal uploads of one user match, equal photos of two users do not.
+   * Null for images uploaded before duplicate detection.
+   */
+  contentHash: Opt<string> | null = null;
+  contentHashKeyId: Opt<string> | null = null;
 }
 
 export const ImageSchema = defineEntity({
@@ -48,6 +58,13 @@ export const ImageSchema = defineEntity({
     displayMimeType: p.string().length(32),
     thumbnailMimeType: p.string().length(32),
     createdAt: p.datetime(3),
+    favorite: p.boolean().default(false),
+    trashedAt: p.datetime(3).nullable(),
+    contentHash: p.string().length(64).nullable(),
+    contentHashKeyId: p.string().length(32).nullable(),
   },
-  indexes: [{ properties: ['owner', 'createdAt', 'id'] }],
+  // Gallery pages: the owner's images not in the trash (trashed_at is null), newest first.
+  indexes: [{ properties: ['owner', 'trashedAt', 'createdAt', 'id'] }],
+  // One copy of the same bytes per user, also under concurrent uploads (null hashes never collide).
+  uniques: [{ properties: ['owner', 'contentHash'] }],
 });

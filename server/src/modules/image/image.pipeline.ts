@@ -19,6 +19,8 @@ export interface SealedImage {
   filenameSealed: string;
   metadataSealed: string;
   searchSealed: string;
+  /** What searchSealed holds, for answering the upload without opening it again. */
+  search: SearchDoc;
 }
 
 export async function prepareImage(
@@ -77,6 +79,7 @@ export async function sealAndStore(
     key,
     processed,
     metadata,
+    search,
     filenameSealed: store.sealField(key.dek, imageId, 'filename', filename),
     metadataSealed: store.sealField(key.dek, imageId, 'metadata', JSON.stringify(metadata)),
     searchSealed: store.sealField(key.dek, imageId, 'search', JSON.stringify(search)),

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { asDate, db, rawDb } from '../../db/database.js';
+import type { ExpressionBuilder } from 'kysely';
+import { asBool, asDate, bindBool, db, rawDb, type Database } from '../../db/database.js';
 
 /** An image row without its lazy columns (sealed metadata and search document). */
 export interface ImageRecord {
@@ -17,11 +18,46 @@ export interface ImageRecord {
   displayMimeType: string;
   thumbnailMimeType: string;
   createdAt: Date;
+  /** The sealed search document (name, camera, capture time): small, and where takenAt is read from. */
+  searchSealed: string;
+  favorite: boolean;
+  trashedAt: Date | null;
 }
 
 export interface NewImage extends ImageRecord {
   metadataSealed: string | null;
-  searchSealed: string;
+  contentHash: string;
+  contentHashKeyId: string;
+}
+
+/**
+ * Where an image is: in the gallery, in the trash, or either. Every query says which; the one
+ * definition of "not in the trash" is `inState` below.
+ */
+export type ImageState = 'gallery' | 'trash' | 'any';
+
+/** Narrows a gallery listing; albumId must already have passed the album policy. */
+export interface ImageScope {
+  state: ImageState;
+  favorite?: boolean | null;
+  albumId?: string | null;
+}
+
+/** The trash as SQL: the one place that decides which rows count as trashed. */
+function inState(state: ImageState) {
+  return (eb: ExpressionBuilder<Database, 'images'>) =>
+    state === 'gallery' ? eb('images.trashed_at', 'is', null) : state === 'trash' ? eb('images.trashed_at', 'is not', null) : eb.and([]);
+}
+
+function inScope(scope: ImageScope) {
+  return (eb: ExpressionBuilder<Database, 'images'>) => {
+    const conditions = [inState(scope.state)(eb)];
+    if (scope.favorite !== null && scope.favorite !== undefined) conditions.push(eb('images.favorite', '=', bindBool(scope.favorite)));
+    if (scope.albumId) {
+      conditions.push(eb('images.id', 'in', eb.selectFrom('album_images').select('album_images.image_id').where('album_images.album_id', '=', scope.albumId)));
+    }
+    return eb.and(conditions);
+  };
 }
 
 /** What opening a user's search documents needs, per image. */
@@ -55,6 +91,9 @@ const COLUMNS = [
   'display_mime_type',
   'thumbnail_mime_type',
   'created_at',
+  'search_sealed',
+  'favorite',
+  'trashed_at',
 ] as const;
 
 type ImageRow = {
@@ -72,6 +111,9 @@ type ImageRow = {
   display_mime_type: string;
   thumbnail_mime_type: string;
   created_at: Date | number;
+  search_sealed: string;
+  favorite: boolean | number;
+  trashed_at: Date | number | null;
 };
 
 function toImage(row: ImageRow): ImageRecord {
@@ -90,6 +132,9 @@ function toImage(row: ImageRow): ImageRecord {
     displayMimeType: row.display_mime_type,
     thumbnailMimeType: row.thumbnail_mime_type,
     createdAt: asDate(row.created_at),
+    searchSealed: row.search_sealed,
+    favorite: asBool(row.favorite),
+    trashedAt: row.trashed_at === null ? null : asDate(row.trashed_at),
   };
 }
 
@@ -98,22 +143,35 @@ function toImage(row: ImageRow): ImageRecord {
  * method hands out another user's row to a caller that forgot to check.
  */
 export class ImageRepository {
-  /** The owner's image, or null. Runs for every media GET: no value plugin. */
-  async findOwned(em: EntityManager, ownerId: string, id: string): Promise<ImageRecord | null> {
-    const row = await rawDb(em).selectFrom('images').select(COLUMNS).where('id', '=', id).where('user_id', '=', ownerId).executeTakeFirst();
+  /** The owner's image in `state`, or null. Runs for every media GET: no value plugin. */
+  async findOwned(em: EntityManager, ownerId: string, id: string, state: ImageState = 'gallery'): Promise<ImageRecord | null> {
+    const row = await rawDb(em)
+      .selectFrom('images')
+      .select(COLUMNS)
+      .where('id', '=', id)
+      .where('user_id', '=', ownerId)
+      .where(inState(state))
+      .executeTakeFirst();
     return row ? toImage(row) : null;
   }
 
-  /** Those of `ids` the owner has, in no particular order. */
-  async findOwnedMany(em: EntityManager, ownerId: string, ids: readonly string[]): Promise<ImageRecord[]> {
+  /** Those of `ids` the owner has in `state`, in no particular order. */
+  async findOwnedMany(em: EntityManager, ownerId: string, ids: readonly string[], state: ImageState = 'gallery'): Promise<ImageRecord[]> {
     if (!ids.length) return [];
-    const rows = await db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId).where('id', 'in', [...ids]).execute();
+    const rows = await db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId).where('id', 'in', [...ids]).where(inState(state)).execute();
     return rows.map(toImage);
   }
 
-  /** Up to `limit` of the owner's images after `cursor`, newest first. */
-  async page(em: EntityManager, ownerId: string, cursor: ImageCursor | null, limit: number): Promise<ImageRecord[]> {
-    let query = db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId);
+  /** The owner's image whose keyed content hash is one of `hashes` (gallery or trash), or null. */
+  async findByContentHash(em: EntityManager, ownerId: string, hashes: readonly string[]): Promise<ImageRecord | null> {
+    if (!hashes.length) return null;
+    const row = await db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId).where('content_hash', 'in', [...hashes]).executeTakeFirst();
+    return row ? toImage(row) : null;
+  }
+
+  /** Up to `limit` of the owner's images in `scope` after `cursor`, newest upload first. */
+  async page(em: EntityManager, ownerId: string, scope: ImageScope, cursor: ImageCursor | null, limit: number): Promise<ImageRecord[]> {
+    let query = db(em).selectFrom('images').select(COLUMNS).where('user_id', '=', ownerId).where(inScope(scope));
     if (cursor) {
       query = query.where((eb) =>
         eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]),
@@ -123,33 +181,89 @@ export class ImageRepository {
     return rows.map(toImage);
   }
 
-  async countOf(em: EntityManager, ownerId: string): Promise<number> {
-    const row = await db(em).selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', ownerId).executeTakeFirstOrThrow();
+  async countOf(em: EntityManager, ownerId: string, scope: ImageScope = { state: 'gallery' }): Promise<number> {
+    const row = await db(em)
+      .selectFrom('images')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', ownerId)
+      .where(inScope(scope))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
-  /** How many images the owner has and when the newest arrived: enough to tell whether a cached search index is stale. */
-  async freshness(em: EntityManager, ownerId: string): Promise<{ count: number; newest: number }> {
-    const row = await db(em)
-      .selectFrom('images')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('newest')])
-      .where('user_id', '=', ownerId)
-      .executeTakeFirstOrThrow();
-    const newest = row.newest as Date | number | string | null;
-    return { count: Number(row.n), newest: newest === null ? 0 : asDate(newest).getTime() };
+  /** The ids of the owner's images in `scope` (a favourites or album restriction of a search). */
+  async idsOf(em: EntityManager, ownerId: string, scope: ImageScope): Promise<Set<string>> {
+    const rows = await rawDb(em).selectFrom('images').select('id').where('user_id', '=', ownerId).where(inScope(scope)).execute();
+    return new Set(rows.map((r) => r.id));
   }
 
-  /** The rows needed to open the owner's search documents, newest first, as plain objects. */
+  /**
+   * Enough to tell whether a cached search index is stale, also after another server process
+   * uploaded, deleted, trashed or restored: counts on both sides of the trash, the newest
+   * upload and the latest trashing.
+   */
+  async freshness(em: EntityManager, ownerId: string): Promise<string> {
+    const row = await db(em)
+      .selectFrom('images')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.count<number>('trashed_at').as('trashed'),
+        eb.fn.max('created_at').as('newest'),
+        eb.fn.max('trashed_at').as('lastTrashed'),
+      ])
+      .where('user_id', '=', ownerId)
+      .executeTakeFirstOrThrow();
+    const time = (v: unknown) => (v === null || v === undefined ? 0 : asDate(v as Date | number | string).getTime());
+    return `${Number(row.n)}/${Number(row.trashed)}/${time(row.newest)}/${time(row.lastTrashed)}`;
+  }
+
+  /** The rows needed to open the owner's search documents (gallery only), newest first, as plain objects. */
   async searchRows(em: EntityManager, ownerId: string): Promise<SearchRow[]> {
     // Every image of the user at once (10,000 rows and more): the value plugin would convert each row again.
     const rows = await rawDb(em)
       .selectFrom('images')
       .select(['id', 'created_at', 'mime_type', 'search_sealed', 'wrapped_key', 'key_id'])
       .where('user_id', '=', ownerId)
+      .where(inState('gallery'))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute();
     return rows.map((r) => ({ id: r.id, createdAt: asDate(r.created_at), mimeType: r.mime_type, searchSealed: r.search_sealed, wrappedKey: r.wrapped_key, keyId: r.key_id }));
+  }
+
+  /**
+   * Moves the owner's `ids` into the trash (`at` a date) or out of it (`at` null); only rows on
+   * the other side change, so the count is what really moved.
+   */
+  async setTrashed(em: EntityManager, ownerId: string, ids: readonly string[], at: Date | null): Promise<number> {
+    if (!ids.length) return 0;
+    const result = await db(em)
+      .updateTable('images')
+      .set({ trashed_at: at })
+      .where('user_id', '=', ownerId)
+      .where('id', 'in', [...ids])
+      .where(inState(at ? 'gallery' : 'trash'))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async setFavorite(em: EntityManager, ownerId: string, id: string, favorite: boolean): Promise<void> {
+    await db(em).updateTable('images').set({ favorite: bindBool(favorite) }).where('user_id', '=', ownerId).where('id', '=', id).execute();
+  }
+
+  /** A batch of trashed images: the owner's whole trash, or everyone's trashed before `before` (the purge). */
+  async trashed(em: EntityManager, filter: { ownerId: string } | { before: Date }, limit: number): Promise<Array<{ id: string; ownerId: string; storageId: string }>> {
+    let query = db(em).selectFrom('images').select(['id', 'user_id', 'storage_id']).where(inState('trash'));
+    query = 'ownerId' in filter ? query.where('user_id', '=', filter.ownerId) : query.where('trashed_at', '<', filter.before);
+    const rows = await query.orderBy('id', 'asc').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, ownerId: r.user_id, storageId: r.storage_id }));
+  }
+
+  /** Deletes those of `ids` that are still in the trash (a restore in between wins); returns the ids deleted. */
+  async deleteTrashed(em: EntityManager, ids: readonly string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const result = await db(em).deleteFrom('images').where('id', 'in', [...ids]).where(inState('trash')).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** The sealed metadata of one image (a lazy column: only the detail view asks). */
@@ -178,6 +292,10 @@ export class ImageRepository {
         display_mime_type: image.displayMimeType,
         thumbnail_mime_type: image.thumbnailMimeType,
         created_at: image.createdAt,
+        favorite: bindBool(image.favorite),
+        trashed_at: image.trashedAt,
+        content_hash: image.contentHash,
+        content_hash_key_id: image.contentHashKeyId,
       })
       .execute();
   }

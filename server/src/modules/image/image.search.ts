@@ -17,6 +17,10 @@ export interface ImageFilterInput {
   format?: ImageFormat | null;
   takenFrom?: Date | null;
   takenTo?: Date | null;
+  /** Only favourites (true) or only the others (false); answered by the database, not the index. */
+  favorite?: boolean | null;
+  /** Only the photos of this album (already granted by the album policy); answered by the database. */
+  albumId?: string | null;
 }
 
 export interface SearchEntry extends SearchDoc {
@@ -27,18 +31,19 @@ export interface SearchEntry extends SearchDoc {
 
 interface CachedIndex {
   entries: SearchEntry[];
-  count: number;
-  newest: number;
+  stamp: string;
   builtAt: number;
 }
 
 const CACHE_USERS = 64;
-// Every use re-checks the row count and newest upload, which catches other processes' uploads
-// and deletes; the age limit is only a backstop.
+// Every use re-checks the freshness stamp (row counts, newest upload, latest trashing), which
+// catches other processes' uploads, deletes, trashing and restores; the age limit is a backstop.
 const CACHE_TTL_MS = 5 * 60_000;
 
-export function isEmptyFilter(filter: ImageFilterInput | null | undefined): boolean {
-  return !filter || Object.values(filter).every((v) => v === null || v === undefined || v === '');
+/** Whether the filter has a condition only the opened index can answer (text, format, capture time). */
+export function hasSearchConditions(filter: ImageFilterInput): boolean {
+  const { filename, camera, format, takenFrom, takenTo } = filter;
+  return [filename, camera, format, takenFrom, takenTo].some((v) => v !== null && v !== undefined && v !== '');
 }
 
 export function matches(entry: SearchEntry, filter: ImageFilterInput): boolean {
@@ -65,8 +70,8 @@ export function matches(entry: SearchEntry, filter: ImageFilterInput): boolean {
 export interface SearchIndexSource {
   /** Opens every search document of the user. */
   build(scope: Scope, userId: string): Promise<SearchEntry[]>;
-  /** The user's image count and newest upload time (ms), to tell whether a cached index is stale. */
-  freshness(scope: Scope, userId: string): Promise<{ count: number; newest: number }>;
+  /** A stamp of the user's images (counts, newest upload, latest trashing) that changes whenever the index would. */
+  freshness(scope: Scope, userId: string): Promise<string>;
 }
 
 export class SearchIndexCache {
@@ -78,8 +83,7 @@ export class SearchIndexCache {
   async entries(scope: Scope, userId: string): Promise<SearchEntry[]> {
     const cached = this.cache.get(userId);
     if (cached && Date.now() - cached.builtAt < CACHE_TTL_MS) {
-      const { count, newest } = await this.source.freshness(scope, userId);
-      if (count === cached.count && newest === cached.newest) {
+      if ((await this.source.freshness(scope, userId)) === cached.stamp) {
         this.touch(userId, cached);
         return cached.entries;
       }
@@ -87,16 +91,20 @@ export class SearchIndexCache {
     // Opening an index is CPU work: callers that arrive while it is being opened share it.
     let building = this.building.get(userId);
     if (!building) {
-      building = this.rebuild(scope, userId).finally(() => this.building.delete(userId));
+      const started: Promise<SearchEntry[]> = this.rebuild(scope, userId).finally(() => {
+        if (this.building.get(userId) === started) this.building.delete(userId);
+      });
+      building = started;
       this.building.set(userId, building);
     }
     return building;
   }
 
   private async rebuild(scope: Scope, userId: string): Promise<SearchEntry[]> {
+    // Stamped before reading: a change while the index is opened makes the next use rebuild.
+    const stamp = await this.source.freshness(scope, userId);
     const entries = await this.source.build(scope, userId);
-    const newest = entries.reduce((max, e) => Math.max(max, e.createdAt), 0);
-    this.touch(userId, { entries, count: entries.length, newest, builtAt: Date.now() });
+    this.touch(userId, { entries, stamp, builtAt: Date.now() });
     return entries;
   }
 
@@ -104,8 +112,10 @@ export class SearchIndexCache {
     return this.cache.has(userId);
   }
 
+  /** After a change in this process: later callers open the index again, not join an opening that began before it. */
   invalidate(userId: string): void {
     this.cache.delete(userId);
+    this.building.delete(userId);
   }
 
   private touch(userId: string, index: CachedIndex): void {

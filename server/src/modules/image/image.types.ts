@@ -1,11 +1,20 @@
 import { imageFormatOfMimeType, type ImageFormat } from '@lockframe/common';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ImageMetadata } from '../../imaging/metadata/index.js';
 import { ImageDetailsType, mapImageDetails } from './image-details.types.js';
 import { ImageFormatEnum } from './image-format.enum.js';
-import type { ImagePage, ImageView } from './image.service.js';
+import type { ImageOrder, ImagePage, ImageView } from './image.service.js';
 
+export const ImageOrderEnum: { [O in ImageOrder]: O } = { UPLOADED: 'UPLOADED', TAKEN: 'TAKEN' };
+registerEnumType(ImageOrderEnum, {
+  name: 'ImageOrder',
+  description: 'How a gallery listing is sorted, newest first.',
+  valuesConfig: {
+    UPLOADED: { description: 'By upload time.' },
+    TAKEN: { description: 'By capture time from the photo metadata; photos without one by their upload time.' },
+  },
+});
 
 @ObjectType('Image')
 export class ImageType {
@@ -17,6 +26,9 @@ export class ImageType {
   @Field(() => Int) height!: number;
   @Field(() => Int, { description: 'Size of the original upload in bytes.' }) byteSize!: number;
   @Field(() => Date) createdAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'Capture time from the photo metadata (stored sealed), or null.' }) takenAt!: Date | null;
+  @Field(() => Boolean) favorite!: boolean;
+  @Field(() => Date, { nullable: true, description: 'When it went to the trash; null in the gallery.' }) trashedAt!: Date | null;
   @Field(() => String, { description: 'Display image: re-encoded, metadata stripped.' }) url!: string;
   @Field(() => String) thumbnailUrl!: string;
   @Field(() => String, { description: 'The exact uploaded bytes, served as an attachment.' }) originalUrl!: string;
@@ -41,6 +53,8 @@ export class ImageFilterInput {
   @Field(() => ImageFormatEnum, { nullable: true }) format?: ImageFormat | null;
   @Field(() => Date, { nullable: true, description: 'Captured at or after (from the photo metadata).' }) takenFrom?: Date | null;
   @Field(() => Date, { nullable: true, description: 'Captured at or before.' }) takenTo?: Date | null;
+  @Field(() => Boolean, { nullable: true, description: 'Only favourites (true) or only the others (false).' }) favorite?: boolean | null;
+  @Field(() => ID, { nullable: true, description: 'Only the photos of this album of yours (NOT_FOUND otherwise).' }) albumId?: string | null;
 }
 
 @ObjectType('PageInfo')
@@ -69,6 +83,9 @@ export function mapImage(view: ImageView): ImageType {
     height: image.height,
     byteSize: image.byteSize,
     createdAt: image.createdAt,
+    takenAt: view.takenAt,
+    favorite: image.favorite,
+    trashedAt: image.trashedAt,
     url: mediaPath(image.id, 'display'),
     thumbnailUrl: mediaPath(image.id, 'thumbnail'),
     originalUrl: mediaPath(image.id, 'original'),
