@@ -119,8 +119,6 @@ export const ImageQuery = graphql(
   [ImageSummaryFields],
 );
 
-export type ImageDetail = NonNullable<ResultOf<typeof ImageQuery>['image']>;
-
 export const RegisterMutation = graphql(
   `
     mutation Register($input: RegisterInput!) {
