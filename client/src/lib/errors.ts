@@ -76,10 +76,6 @@ export class AppError extends Error {
   }
 }
 
-export function defaultMessage(code: ErrorCode): string {
-  return DEFAULT_MESSAGES[code];
-}
-
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -47,7 +47,7 @@ const schema = z.object({
       message: 'must look like mysql://user:password@host:3306/database',
     })
     .optional(),
-  /** Base64 of 32 random bytes. Wraps every image key (used from the encryption issue on). */
+  /** Base64 of 32 random bytes. Wraps every image key. */
   LOCKFRAME_MASTER_KEY: z
     .string()
     .trim()
@@ -77,7 +77,7 @@ const schema = z.object({
   UPLOADS_PER_HOUR: intFrom(1, 1_000_000).default(600),
   /** Uploads from one client address (an IPv6 /64) per hour, all its accounts together. */
   UPLOADS_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(600),
-  /** smtp://user:pass@host:port — used from the account-security issue on. */
+  /** smtp://user:pass@host:port for account mails; without it they go to DATA_DIR/outbox. */
   SMTP_URL: z.string().trim().url().optional(),
   MAIL_FROM: z.string().trim().min(3).default('Lockframe <no-reply@localhost>'),
   /** Express trust proxy setting: false, true, a hop count or a list of addresses. */

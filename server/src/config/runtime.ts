@@ -7,7 +7,7 @@
 /** Defaults for variables the operator has not set (a value already in the environment wins). */
 export const RUNTIME_ENV: Readonly<Record<string, string>> = {
   // libvips allocates from many threads: two malloc arenas instead of eight per core keep its
-  // memory from fragmenting across arenas (STACK-NOTES).
+  // memory from fragmenting across arenas (docs/decisions.md).
   MALLOC_ARENA_MAX: '2',
   // glibc raises its mmap threshold after each large free, so multi-megabyte upload buffers end
   // up in the main heap and stay resident after a burst. A fixed 2 MiB threshold gives them

@@ -5,9 +5,6 @@ import { AppError } from '../errors.js';
 export type { ImageFormat };
 export const MIME_TYPES = IMAGE_MIME_TYPES;
 
-/** Enough leading bytes to recognise every accepted format. */
-export const SNIFF_BYTES = 12;
-
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function startsWith(head: Uint8Array, bytes: readonly number[], offset = 0): boolean {
@@ -35,9 +32,3 @@ export function unsupportedMediaType(): AppError {
   return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Only JPEG, PNG, GIF and WebP images are accepted.');
 }
 
-/** Lets a caller refuse a file from its first bytes, before reading or decoding the rest. */
-export function assertSupportedImage(head: Uint8Array): ImageFormat {
-  const format = sniffImageFormat(head);
-  if (!format) throw unsupportedMediaType();
-  return format;
-}

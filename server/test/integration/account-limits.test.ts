@@ -7,7 +7,7 @@ import { ApiClient, codeOf, newUser, STRONG_PASSWORD, type TestUser } from '../s
 import { databases } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-/** Findings of the round-1 audit on accounts (issue 9, low): each case failed before its fix. */
+/** The audit's low findings on accounts (docs/hardening.md): each case failed before its fix. */
 describe.each(databases)('account limits on %s', (kind) => {
   let server: TestServer;
   let user: TestUser;

@@ -13,7 +13,7 @@ const silentLog = createLogger({ logLevel: 'silent' });
 const parsed = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, any>);
 
 /**
- * What an anonymous flood leaves behind (issue 9): throttled logins fold into one audit row per
+ * What an anonymous flood leaves behind (docs/hardening.md, Floods): throttled logins fold into one audit row per
  * minute with a count, their log lines are debug, the audit table is bounded by a retention
  * time, and no URL query string or credential header reaches a log line.
  */

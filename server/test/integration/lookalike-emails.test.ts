@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 /**
  * Addresses and usernames are compared exactly (after trimming and lower-casing) on every
  * database: on MySQL/MariaDB's default collation an accented look-alike was the same address,
- * so it blocked the owner's registration and took their reset mails (issue 9).
+ * so it blocked the owner's registration and took their reset mails (docs/hardening.md).
  */
 describe.each(databases)('look-alike e-mail addresses on %s', (kind) => {
   let server: TestServer;

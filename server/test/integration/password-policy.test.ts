@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPassword, commonPasswordCount, PASSWORD_MAX } from '../../src/modules/user/password-policy.js';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { checkPassword, PASSWORD_MAX } from '../../src/modules/user/password-policy.js';
 import { User } from '../../src/modules/user/user.entity.js';
 import { login, Q } from '../support/accounts.js';
 import { ApiClient, codeOf, newUser, STRONG_PASSWORD } from '../support/client.js';
@@ -24,7 +25,7 @@ function register(server: TestServer, password: string, who: { username?: string
 
 describe('the password rules themselves', () => {
   it('use a real common-password list and the fixtures break the rule they are meant to', () => {
-    expect(commonPasswordCount()).toBeGreaterThan(10_000);
+    expect((dictionary['passwords-common'] as string[]).length).toBeGreaterThan(10_000);
     expect(checkPassword(COMMON_CLASSIC, 'classic')?.rule).toBe('common');
     expect(checkPassword(COMMON_NIST, 'nist')?.rule).toBe('common');
     expect(checkPassword(STRONG_PASSWORD, 'classic')).toBeNull();

@@ -8,7 +8,7 @@ const page = (alias: string, first: string) => `${alias}: images(first: ${first}
 
 /**
  * The cost limit counts list sizes and expensive fields: metadata under six aliases of
- * `images(first: 100)` took 1.2 CPU-s and 23 MiB per request and stalled everyone else (issue 9).
+ * `images(first: 100)` took 1.2 CPU-s and 23 MiB per request and stalled everyone else (docs/hardening.md).
  */
 describe.each(databases)('query cost on %s', (kind) => {
   let server: TestServer;

@@ -18,7 +18,7 @@ describe('infrastructure failures as users hear them', () => {
 
 });
 
-/** /healthz is liveness; /readyz tells whether the database answers and the storage takes writes (issue 9). */
+/** /healthz is liveness; /readyz tells whether the database answers and the storage takes writes (docs/hardening.md). */
 describe.each(databases)('readiness on %s', (kind) => {
   let server: TestServer;
   beforeAll(async () => {

@@ -11,7 +11,7 @@ describe('the GraphQL contract', () => {
     expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(await renderSchema());
   });
 
-  it('keeps the names PRODUCT.md fixes', async () => {
+  it('keeps the names docs/contract.md fixes', async () => {
     const sdl = await renderSchema();
     for (const line of [
       'scalar Upload',
@@ -51,7 +51,7 @@ describe('the GraphQL contract', () => {
 describe.each(databases)('migrations on %s', (kind) => {
   it('create exactly the schema the entities describe', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-mig-'));
-    // The MariaDB driver is the one whose differ settles on MariaDB (see STACK-NOTES).
+    // The MariaDB driver is the one whose differ settles on MariaDB (docs/decisions.md).
     const db = kind === 'mysql' ? await createMysqlDatabase('mariadb') : undefined;
     const orm = await openDatabase({
       dataDir,

@@ -32,7 +32,7 @@ const bodyCode = (res: RawResponse | null) => (res ? JSON.parse(res.body).errors
 /**
  * Who may spend upload memory, and for how long: authentication from the headers before any
  * body byte is read, a byte budget per process and per account, and a short stall timeout
- * (issue 9: ten stalled anonymous requests used to lock every real upload out for minutes).
+ * (docs/hardening.md: ten stalled anonymous requests used to lock every real upload out for minutes).
  */
 describe.each(databases)('upload admission on %s', (kind) => {
   let server: TestServer;

@@ -141,8 +141,6 @@ export const ImageQuery = graphql(
   [ImageSummaryFields, ImageDetailsFields],
 );
 
-export type ImageDetail = NonNullable<ResultOf<typeof ImageQuery>['image']>;
-
 export const RegisterMutation = graphql(
   `
     mutation Register($input: RegisterInput!) {

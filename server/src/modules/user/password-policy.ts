@@ -46,10 +46,6 @@ function commonPasswords(): Set<string> {
   return common;
 }
 
-export function commonPasswordCount(): number {
-  return commonPasswords().size;
-}
-
 /** The first rule the password breaks, or null. Length is checked first so nothing long is ever scanned. */
 export function checkPassword(
   password: string,
