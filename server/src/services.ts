@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
+import { MfaService } from './modules/mfa/mfa.service.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
 import { AuthService } from './modules/session/auth.service.js';
@@ -45,6 +46,7 @@ export interface Services {
   limits: RateLimitService;
   mail: MailService;
   accounts: AccountService;
+  mfa: MfaService;
   auth: AuthService;
   images: ImageService;
   imageRepository: ImageRepository;
@@ -69,7 +71,8 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
   const jobs = new BackgroundJobs();
   const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
-  const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
+  const mfa = new MfaService({ keys, limits, audit });
+  const auth = new AuthService({ users, sessions, apiTokens, accounts, mfa, limits, audit, jobs });
   const imageRepository = new ImageRepository();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
@@ -103,6 +106,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     limits,
     mail,
     accounts,
+    mfa,
     auth,
     images,
     imageRepository,

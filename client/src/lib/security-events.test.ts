@@ -28,6 +28,11 @@ describe('security event labels', () => {
       'upload',
       'delete',
       'integrity.failure',
+      'login.mfa.failure',
+      'mfa.enable',
+      'mfa.disable',
+      'mfa.recovery.regenerate',
+      'mfa.recovery.use',
     ]) {
       expect(SECURITY_EVENT_LABELS[event], event).toBeTruthy();
       expect(securityEventLabel(event)).not.toBe(event);

@@ -6,6 +6,8 @@ import { addKeyToFile, defaultKeyFile, loadKeyRing, removeKeyFromFile, type KeyS
 import type { KeyRing } from '../crypto/keyring.js';
 import { openDatabase, type Orm } from '../db/orm.js';
 import { ImageRepository } from '../modules/image/image.repository.js';
+import { MfaRepository } from '../modules/mfa/mfa.repository.js';
+import { SEED_PURPOSE } from '../modules/mfa/mfa.service.js';
 
 /**
  * Master key management:
@@ -13,11 +15,13 @@ import { ImageRepository } from '../modules/image/image.repository.js';
  *   rotate           add a new master key (key file) and re-wrap every image key under it;
  *                    resumes an interrupted rotation instead of adding yet another key
  *   drop <keyId>     remove an old key from the key file once no image uses it
- * Images are never re-encrypted: only their 32-byte data keys are re-wrapped. The server keeps
+ * Images are never re-encrypted: only their 32-byte data keys are re-wrapped (and the few-byte
+ * TOTP seeds re-sealed). The server keeps
  * serving throughout; it reloads the key file when it changes.
  */
 const BATCH = 200;
 const images = new ImageRepository();
+const mfa = new MfaRepository();
 
 function keySource(env: Env): KeySource {
   // The tool must never invent a key: a missing default file means a wrong DATA_DIR, not a first start.
@@ -36,6 +40,16 @@ function usage(orm: Orm): Promise<Map<string, number>> {
   return images.keyUsage(orm.em.fork());
 }
 
+/** Re-seals every TOTP seed not under the current master key (a handful of bytes each, one pass). */
+async function resealSeeds(orm: Orm, ring: KeyRing): Promise<number> {
+  let done = 0;
+  for (const row of await mfa.sealedNotUnder(orm.em.fork(), ring.current.id)) {
+    const next = ring.resealSecret(row.secretSealed, row.keyId, { purpose: SEED_PURPOSE, userId: row.userId });
+    if (await mfa.reseal(orm.em.fork(), row.id, row.keyId, { secretSealed: next.sealed, keyId: next.keyId })) done++;
+  }
+  return done;
+}
+
 async function status(env: Env, orm: Orm): Promise<void> {
   const { ring, file } = await loadKeyRing(keySource(env));
   const counts = await usage(orm);
@@ -44,6 +58,9 @@ async function status(env: Env, orm: Orm): Promise<void> {
     console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${counts.get(id) ?? 0} image(s)`);
   }
   for (const [id, n] of counts) if (!ring.get(id)) console.log(`  ${id}: ${n} image(s) — KEY MISSING, these cannot be opened`);
+  for (const [id, n] of await mfa.keyUsage(orm.em.fork())) {
+    console.log(`  ${id}: ${n} TOTP seed(s)${ring.get(id) ? '' : ' — KEY MISSING, these accounts cannot sign in with their code'}`);
+  }
 }
 
 /** Re-wraps, batch by batch, every image key not under the current master key. */
@@ -92,6 +109,8 @@ async function rotate(env: Env, orm: Orm, args: string[]): Promise<void> {
     );
   }
   const done = await rewrapAll(orm, ring);
+  const seeds = await resealSeeds(orm, ring);
+  if (seeds) console.log(`Re-sealed ${seeds} TOTP seed(s).`);
   const left = await usage(orm);
   const unused = ring.ids().filter((id) => id !== ring.current.id && !left.get(id));
   console.log(`Re-wrapped ${done} image key(s). Every image is now under ${ring.current.id}.`);
@@ -104,6 +123,8 @@ async function drop(env: Env, orm: Orm, keyId: string | undefined): Promise<void
   if (!keyId || !ring.get(keyId)) throw new Error(`No key ${keyId ?? '(none given)'} in ${file}.`);
   const n = (await usage(orm)).get(keyId) ?? 0;
   if (n > 0) throw new Error(`${n} image(s) still use key ${keyId}: run \`npm run keys:rotate\` first.`);
+  const seeds = (await mfa.keyUsage(orm.em.fork())).get(keyId) ?? 0;
+  if (seeds > 0) throw new Error(`${seeds} TOTP seed(s) still use key ${keyId}: run \`npm run keys:rotate\` first.`);
   await removeKeyFromFile(file, keyId);
   console.log(`Removed key ${keyId} from ${file}.`);
 }

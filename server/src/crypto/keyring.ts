@@ -14,6 +14,7 @@ import { decodeBase64, IntegrityError, KEY_BYTES, open, seal } from './aead.js';
  */
 
 const DEK_DOMAIN = 'lockframe/dek/v1';
+const SECRET_DOMAIN = 'lockframe/secret/v1';
 const KEY_ID_LABEL = 'lockframe key id';
 const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
@@ -21,6 +22,12 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 export interface MasterKey {
   readonly id: string;
   readonly key: Buffer;
+}
+
+/** What a small account secret (a TOTP seed) is sealed for: it opens only for that purpose and account. */
+export interface SecretContext {
+  purpose: string;
+  userId: string;
 }
 
 export interface WrapContext {
@@ -97,6 +104,11 @@ function safeId(id: string): string {
   return KEY_ID_PATTERN.test(id) ? id : '(malformed id)';
 }
 
+function secretFields(ctx: SecretContext, keyId: string): string[] {
+  if (!ctx.purpose || !ctx.userId) throw new TypeError('secret context needs a purpose and a userId');
+  return [SECRET_DOMAIN, ctx.purpose, ctx.userId, keyId];
+}
+
 function wrapFields(ctx: WrapContext, keyId: string): string[] {
   if (!ctx.imageId || !ctx.userId) throw new TypeError('wrap context needs an imageId and a userId');
   return [DEK_DOMAIN, ctx.imageId, ctx.userId, keyId];
@@ -153,6 +165,35 @@ export class KeyRing {
       return this.wrapKey(dek, ctx);
     } finally {
       dek.fill(0);
+    }
+  }
+
+  /**
+   * Seals a small secret directly under the current master key (no data key: it is a few bytes
+   * and lives in one column). Same layout as a wrapped DEK, another domain, so neither opens as the other.
+   */
+  sealSecret(secret: Buffer, ctx: SecretContext): { sealed: string; keyId: string } {
+    const { id, key } = this.current;
+    return { sealed: seal(key, secretFields(ctx, id), secret).toString('base64'), keyId: id };
+  }
+
+  /** Throws IntegrityError for an unknown key id or a sealed secret that fails authentication. */
+  openSecret(sealed: string, keyId: string, ctx: SecretContext): Buffer {
+    const master = this.#keys.get(keyId);
+    if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
+    const bytes = decodeBase64(sealed);
+    if (!bytes) throw new IntegrityError('sealed secret is not valid base64');
+    return open(master.key, secretFields(ctx, keyId), bytes);
+  }
+
+  /** Moves a sealed secret to the current master key; already-current values are returned untouched. */
+  resealSecret(sealed: string, keyId: string, ctx: SecretContext): { sealed: string; keyId: string } {
+    if (keyId === this.current.id) return { sealed, keyId };
+    const secret = this.openSecret(sealed, keyId, ctx);
+    try {
+      return this.sealSecret(secret, ctx);
+    } finally {
+      secret.fill(0);
     }
   }
 

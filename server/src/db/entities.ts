@@ -1,6 +1,7 @@
 import { AuditEventSchema } from '../modules/audit/audit-event.entity.js';
 import { ImageSchema } from '../modules/image/image.entity.js';
 import { EmailTokenSchema } from '../modules/mail/email-token.entity.js';
+import { RecoveryCodeSchema, TotpCredentialSchema } from '../modules/mfa/mfa.entity.js';
 import { RateEventSchema } from '../modules/ratelimit/rate-event.entity.js';
 import { SessionSchema } from '../modules/session/session.entity.js';
 import { ApiTokenSchema } from '../modules/token/api-token.entity.js';
@@ -14,4 +15,6 @@ export const entities = [
   RateEventSchema,
   AuditEventSchema,
   EmailTokenSchema,
+  TotpCredentialSchema,
+  RecoveryCodeSchema,
 ];
