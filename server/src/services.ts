@@ -8,7 +8,9 @@ import type { Logger } from './logger.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
+import { DeviceService } from './modules/device/device.service.js';
 import { MfaService } from './modules/mfa/mfa.service.js';
+import { PasskeyService } from './modules/passkey/passkey.service.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
 import { AuthService } from './modules/session/auth.service.js';
@@ -47,6 +49,7 @@ export interface Services {
   mail: MailService;
   accounts: AccountService;
   mfa: MfaService;
+  passkeys: PasskeyService;
   auth: AuthService;
   images: ImageService;
   imageRepository: ImageRepository;
@@ -72,7 +75,9 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const jobs = new BackgroundJobs();
   const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
   const mfa = new MfaService({ keys, limits, audit });
-  const auth = new AuthService({ users, sessions, apiTokens, accounts, mfa, limits, audit, jobs });
+  const devices = new DeviceService({ publicUrl, mail, jobs });
+  const passkeys = new PasskeyService({ publicUrl, users, audit });
+  const auth = new AuthService({ users, sessions, apiTokens, accounts, mfa, devices, passkeys, limits, audit, jobs });
   const imageRepository = new ImageRepository();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
@@ -107,6 +112,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     mail,
     accounts,
     mfa,
+    passkeys,
     auth,
     images,
     imageRepository,

@@ -33,6 +33,8 @@ describe('security event labels', () => {
       'mfa.disable',
       'mfa.recovery.regenerate',
       'mfa.recovery.use',
+      'passkey.add',
+      'passkey.remove',
     ]) {
       expect(SECURITY_EVENT_LABELS[event], event).toBeTruthy();
       expect(securityEventLabel(event)).not.toBe(event);

@@ -27,6 +27,8 @@ export const SECURITY_EVENT_LABELS: Readonly<Record<string, string>> = {
   'mfa.disable': 'Two-factor sign-in turned off',
   'mfa.recovery.regenerate': 'New recovery codes made',
   'mfa.recovery.use': 'Recovery code used',
+  'passkey.add': 'Passkey added',
+  'passkey.remove': 'Passkey removed',
 };
 
 /** Events worth a second look: someone may be trying to get in, or data was tampered with. */

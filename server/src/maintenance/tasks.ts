@@ -39,6 +39,7 @@ export function maintenanceTasks(services: Services, blobs: BlobStore, orphanGra
     { name: 'orphan-blobs', everyMs: 6 * HOUR, run: (scope) => sweepOrphanBlobs(scope, blobs, services.imageRepository, orphanGraceMs) },
     { name: 'expired-sessions', everyMs: HOUR, run: (scope) => services.sessions.purgeExpired(scope) },
     { name: 'old-rate-events', everyMs: HOUR, run: (scope) => services.limits.purge(scope) },
+    { name: 'expired-webauthn-challenges', everyMs: HOUR, run: (scope) => services.passkeys.purgeChallenges(scope) },
     { name: 'old-audit-events', everyMs: 24 * HOUR, run: (scope) => services.audit.purge(scope) },
   ];
 }

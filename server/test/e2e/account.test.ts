@@ -87,7 +87,7 @@ describe.skipIf(missing !== null)('browser account journey (Chromium)', () => {
     expect(await rules.getByText('This password meets every rule.').count()).toBe(0);
     await page.getByRole('button', { name: 'Create account' }).click();
     const field = page.getByLabel('Password', { exact: true });
-    await page.waitForFunction(() => document.activeElement?.id === 'register-password');
+    await page.waitForFunction("document.activeElement?.id === 'register-password'");
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(page.url()).toContain('/register');
 

@@ -24,7 +24,9 @@ export type AuditEventName =
   | 'mfa.enable'
   | 'mfa.disable'
   | 'mfa.recovery.regenerate'
-  | 'mfa.recovery.use';
+  | 'mfa.recovery.use'
+  | 'passkey.add'
+  | 'passkey.remove';
 
 /** Repeats of one event by one account and address within this time are one row with a count. */
 const REPEAT_WINDOW_MS = 60_000;

@@ -2,7 +2,9 @@ import type { BackgroundJobs } from '../../background.js';
 import { AppError } from '../../errors.js';
 import { addressKey, type Account, type Scope, type SignedInScope, type Viewer } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { DeviceService } from '../device/device.service.js';
 import { wrongOtp, type MfaService } from '../mfa/mfa.service.js';
+import type { PasskeyService } from '../passkey/passkey.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import { looksLikeApiToken, type ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from '../user/account.service.js';
@@ -15,6 +17,8 @@ export interface AuthServiceDeps {
   apiTokens: ApiTokenService;
   accounts: AccountService;
   mfa: MfaService;
+  devices: DeviceService;
+  passkeys: PasskeyService;
   limits: RateLimitService;
   audit: AuditService;
   jobs: BackgroundJobs;
@@ -47,8 +51,12 @@ export class AuthService {
    * attempts never reach argon2: they test no password. With MFA on, the right password is not
    * enough: without `otp` the answer is MFA_REQUIRED, and a wrong `otp` counts as a failed login.
    */
-  async login(scope: Scope, input: { username: string; password: string; otp?: string | null | undefined }): Promise<{ user: Account; token: string }> {
-    const { users, sessions, limits, audit, mfa } = this.deps;
+  async login(
+    scope: Scope,
+    input: { username: string; password: string; otp?: string | null | undefined },
+    deviceToken: string | null = null,
+  ): Promise<{ user: Account; token: string; deviceToken: string }> {
+    const { users, sessions, limits, audit, mfa, devices } = this.deps;
     const login = input.username.trim().toLowerCase().slice(0, 254);
     const known = await users.findByLogin(scope, login);
     const accountKey = `login:acct:${known ? known.id : `unknown:${login}`}`;
@@ -92,7 +100,27 @@ export class AuthService {
     await limits.clear(scope, accountKey);
     const { token } = await sessions.create(scope, user.id);
     await audit.record(scope, 'login.success', user.id);
-    return { user, token };
+    return { user, token, deviceToken: await devices.signedIn(scope, user, deviceToken) };
+  }
+
+  /**
+   * Signs in with a passkey: no password and no code (user verification on the device is the
+   * second factor). Failures count against the client address like failed passwords.
+   */
+  async loginWithPasskey(scope: Scope, response: unknown, deviceToken: string | null = null): Promise<{ user: Account; token: string; deviceToken: string }> {
+    const { passkeys, sessions, limits, audit, devices } = this.deps;
+    const attempt = await limits.reserve(scope, [[`login:ip:${addressKey(scope.origin.ip)}`, limits.rules.loginIp]]);
+    let user: Account;
+    try {
+      user = await passkeys.verifyLogin(scope, response);
+    } catch (error) {
+      await audit.record(scope, 'login.failure', null, { method: 'passkey' });
+      throw error;
+    }
+    await attempt.release();
+    const { token } = await sessions.create(scope, user.id);
+    await audit.record(scope, 'login.success', user.id, { method: 'passkey' });
+    return { user, token, deviceToken: await devices.signedIn(scope, user, deviceToken) };
   }
 
   /** A failed login stays counted (its reservation is kept); the one that reaches the lockout is recorded as such. */
