@@ -148,11 +148,7 @@ export class KeyRing {
 
   /** Throws IntegrityError for an unknown key id or a wrapped key that fails authentication. */
   unwrapKey(wrapped: string, keyId: string, ctx: WrapContext): Buffer {
-    const master = this.#keys.get(keyId);
-    if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
-    const bytes = decodeBase64(wrapped);
-    if (!bytes) throw new IntegrityError('wrapped data key is not valid base64');
-    const dek = open(master.key, wrapFields(ctx, keyId), bytes);
+    const dek = this.#open(wrapped, keyId, wrapFields(ctx, keyId), 'wrapped data key');
     if (dek.length !== KEY_BYTES) throw new IntegrityError('wrapped data key has the wrong length');
     return dek;
   }
@@ -179,11 +175,16 @@ export class KeyRing {
 
   /** Throws IntegrityError for an unknown key id or a sealed secret that fails authentication. */
   openSecret(sealed: string, keyId: string, ctx: SecretContext): Buffer {
+    return this.#open(sealed, keyId, secretFields(ctx, keyId), 'sealed secret');
+  }
+
+  /** Opens base64 sealed under the master key `keyId`; IntegrityError names `what`, never a key. */
+  #open(sealed: string, keyId: string, aad: string[], what: string): Buffer {
     const master = this.#keys.get(keyId);
     if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
     const bytes = decodeBase64(sealed);
-    if (!bytes) throw new IntegrityError('sealed secret is not valid base64');
-    return open(master.key, secretFields(ctx, keyId), bytes);
+    if (!bytes) throw new IntegrityError(`${what} is not valid base64`);
+    return open(master.key, aad, bytes);
   }
 
   /** Moves a sealed secret to the current master key; already-current values are returned untouched. */

@@ -46,13 +46,12 @@ export class AuthEdge {
   }
 
   rememberDevice(res: Response, token: string): void {
-    res.cookie(this.deviceCookieName, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.cookies.secure,
-      maxAge: DEVICE_COOKIE_MAX_AGE_MS,
-    });
+    this.setCookie(res, this.deviceCookieName, token, DEVICE_COOKIE_MAX_AGE_MS);
+  }
+
+  /** Both cookies: HttpOnly, SameSite=Lax, whole site, Secure behind https. */
+  private setCookie(res: Response, name: string, value: string, maxAge: number): void {
+    res.cookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.cookies.secure, maxAge });
   }
 
   /** A bearer header wins over the cookie; a malformed header counts as none. Tokens in URLs are never read. */
@@ -94,13 +93,7 @@ export class AuthEdge {
   };
 
   startSession(res: Response, token: string): void {
-    res.cookie(this.cookieName, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.cookies.secure,
-      maxAge: this.cookies.maxAgeMs,
-    });
+    this.setCookie(res, this.cookieName, token, this.cookies.maxAgeMs);
   }
 
   endSession(res: Response): void {
