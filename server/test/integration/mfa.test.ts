@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateEvent } from '../../src/modules/ratelimit/rate-event.entity.js';
 import { countAudit, loginOk, outboxMails, Q } from '../support/accounts.js';
@@ -16,6 +18,24 @@ let ipCounter = 1;
 const freshIp = () => ({ 'x-forwarded-for': `203.0.113.${ipCounter++}` });
 
 const fieldOf = (res: GqlResponse) => res.errors?.[0]?.extensions?.field;
+
+const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The key tool (`npm run keys -- …`) on the server's own configuration. */
+function runKeys(vars: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', ...args], {
+      cwd: SERVER_DIR,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
 
 describe.each(databases)('two-factor sign-in (TOTP) on %s', (kind) => {
   let server: TestServer;
@@ -263,6 +283,21 @@ describe.each(databases)('two-factor sign-in (TOTP) on %s', (kind) => {
     } finally {
       await other.close();
     }
+  });
+
+  it('a key rotation re-seals the seeds, and codes keep working after the old key is dropped', async () => {
+    const u = await mfaUser();
+    const keyOf = async () => (await server.orm.em.fork().getConnection().execute('select key_id from totp_credentials where user_id = ?', [u.id]))[0].key_id as string;
+    const oldKey = await keyOf();
+    const rotate = await runKeys(server.vars, 'rotate', '--new-key');
+    expect(rotate.code, rotate.out).toBe(0);
+    expect(rotate.out).toMatch(/Re-sealed \d+ TOTP seed/);
+    const newKey = await keyOf();
+    expect(newKey).not.toBe(oldKey);
+    const drop = await runKeys(server.vars, 'drop', oldKey);
+    expect(drop.code, drop.out).toBe(0);
+    await awayFromStepEdge();
+    expect((await signIn(u.username, u.password, totpCode(u.secret))).errors).toBeUndefined();
   });
 
   it('loginOk helper still signs in accounts without MFA', async () => {
