@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = [
   'UNAUTHENTICATED',
+  'MFA_REQUIRED',
   'FORBIDDEN',
   'BAD_USER_INPUT',
   'NOT_FOUND',

@@ -157,6 +157,7 @@ export async function createApp({ env, orm, log, blobs, keys }: AppDeps): Promis
       context: async ({ req, res }): Promise<GraphQLContext> => ({
         scope: scopeOf(req),
         session: { start: (token) => edge.startSession(res, token), end: () => edge.endSession(res) },
+        device: { token: edge.deviceOf(req), remember: (token) => edge.rememberDevice(res, token) },
         quietLog: () => {
           res.locals.quietLog = true;
         },

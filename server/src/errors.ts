@@ -6,6 +6,7 @@ export type { ErrorCode };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
+  MFA_REQUIRED: 401,
   FORBIDDEN: 403,
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,

@@ -10,6 +10,9 @@ import { AlbumService } from './modules/album/album.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
+import { DeviceService } from './modules/device/device.service.js';
+import { MfaService } from './modules/mfa/mfa.service.js';
+import { PasskeyService } from './modules/passkey/passkey.service.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
 import { AuthService } from './modules/session/auth.service.js';
@@ -48,6 +51,8 @@ export interface Services {
   limits: RateLimitService;
   mail: MailService;
   accounts: AccountService;
+  mfa: MfaService;
+  passkeys: PasskeyService;
   auth: AuthService;
   images: ImageService;
   imageRepository: ImageRepository;
@@ -75,7 +80,10 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const mail = new MailService({ smtpUrl: env.smtpUrl, from: env.mailFrom, outboxDir: path.join(env.dataDir, 'outbox') }, log);
   const jobs = new BackgroundJobs();
   const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
-  const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
+  const mfa = new MfaService({ keys, limits, audit });
+  const devices = new DeviceService({ publicUrl, mail, jobs });
+  const passkeys = new PasskeyService({ publicUrl, users, audit });
+  const auth = new AuthService({ users, sessions, apiTokens, accounts, mfa, devices, passkeys, limits, audit, jobs });
   const imageRepository = new ImageRepository();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue({ budgetBytes: env.imageMemoryBytes });
@@ -115,6 +123,8 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     limits,
     mail,
     accounts,
+    mfa,
+    passkeys,
     auth,
     images,
     imageRepository,

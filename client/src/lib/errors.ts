@@ -20,6 +20,7 @@ export const NETWORK_MESSAGE = 'Could not reach the server. Check your connectio
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'Please log in to continue.',
+  MFA_REQUIRED: 'Enter the 6-digit code from your authenticator app, or a recovery code.',
   FORBIDDEN: 'You are not allowed to do this.',
   BAD_USER_INPUT: 'Some of what you entered is not valid. Please check it and try again.',
   NOT_FOUND: 'We could not find that. It may have been deleted.',

@@ -28,6 +28,13 @@ describe('security event labels', () => {
       'upload',
       'delete',
       'integrity.failure',
+      'login.mfa.failure',
+      'mfa.enable',
+      'mfa.disable',
+      'mfa.recovery.regenerate',
+      'mfa.recovery.use',
+      'passkey.add',
+      'passkey.remove',
     ]) {
       expect(SECURITY_EVENT_LABELS[event], event).toBeTruthy();
       expect(securityEventLabel(event)).not.toBe(event);

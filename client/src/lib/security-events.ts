@@ -22,10 +22,17 @@ export const SECURITY_EVENT_LABELS: Readonly<Record<string, string>> = {
   upload: 'Photo uploaded',
   delete: 'Photo deleted',
   'integrity.failure': 'Photo failed its integrity check',
+  'login.mfa.failure': 'Failed login: wrong two-factor code',
+  'mfa.enable': 'Two-factor sign-in turned on',
+  'mfa.disable': 'Two-factor sign-in turned off',
+  'mfa.recovery.regenerate': 'New recovery codes made',
+  'mfa.recovery.use': 'Recovery code used',
+  'passkey.add': 'Passkey added',
+  'passkey.remove': 'Passkey removed',
 };
 
 /** Events worth a second look: someone may be trying to get in, or data was tampered with. */
-const WARNING_EVENTS = new Set(['login.failure', 'login.throttled', 'lockout', 'integrity.failure']);
+const WARNING_EVENTS = new Set(['login.failure', 'login.mfa.failure', 'login.throttled', 'lockout', 'integrity.failure', 'mfa.disable']);
 
 export function securityEventLabel(event: string): string {
   return Object.hasOwn(SECURITY_EVENT_LABELS, event) ? SECURITY_EVENT_LABELS[event]! : event;

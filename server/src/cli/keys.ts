@@ -8,6 +8,8 @@ import { openDatabase, type Orm } from '../db/orm.js';
 import { AlbumRepository } from '../modules/album/album.repository.js';
 import { ImageRepository } from '../modules/image/image.repository.js';
 import { albumKeyContext } from '../storage/sealed-store.js';
+import { MfaRepository } from '../modules/mfa/mfa.repository.js';
+import { SEED_PURPOSE } from '../modules/mfa/mfa.service.js';
 
 /**
  * Master key management:
@@ -15,7 +17,8 @@ import { albumKeyContext } from '../storage/sealed-store.js';
  *   rotate           add a new master key (key file) and re-wrap every image and album key under it;
  *                    resumes an interrupted rotation instead of adding yet another key
  *   drop <keyId>     remove an old key from the key file once no image uses it
- * Images are never re-encrypted: only their 32-byte data keys are re-wrapped. The server keeps
+ * Images are never re-encrypted: only their 32-byte data keys are re-wrapped (and the few-byte
+ * TOTP seeds re-sealed). The server keeps
  * serving throughout; it reloads the key file when it changes.
  */
 const BATCH = 200;
@@ -25,6 +28,7 @@ const KEYED = [
   { label: 'image', rows: new ImageRepository(), context: (id: string, userId: string) => ({ imageId: id, userId }) },
   { label: 'album', rows: new AlbumRepository(), context: albumKeyContext },
 ];
+const mfa = new MfaRepository();
 
 function keySource(env: Env): KeySource {
   // The tool must never invent a key: a missing default file means a wrong DATA_DIR, not a first start.
@@ -48,6 +52,16 @@ async function usage(orm: Orm): Promise<Map<string, number>> {
   return total;
 }
 
+/** Re-seals every TOTP seed not under the current master key (a handful of bytes each, one pass). */
+async function resealSeeds(orm: Orm, ring: KeyRing): Promise<number> {
+  let done = 0;
+  for (const row of await mfa.sealedNotUnder(orm.em.fork(), ring.current.id)) {
+    const next = ring.resealSecret(row.secretSealed, row.keyId, { purpose: SEED_PURPOSE, userId: row.userId });
+    if (await mfa.reseal(orm.em.fork(), row.id, row.keyId, { secretSealed: next.sealed, keyId: next.keyId })) done++;
+  }
+  return done;
+}
+
 async function status(env: Env, orm: Orm): Promise<void> {
   const { ring, file } = await loadKeyRing(keySource(env));
   const counts = await usage(orm);
@@ -58,6 +72,9 @@ async function status(env: Env, orm: Orm): Promise<void> {
     console.log(`  ${id}${id === ring.current.id ? ' (current)' : ''}: ${described(id)}`);
   }
   for (const [id] of counts) if (!ring.get(id)) console.log(`  ${id}: ${described(id)} — KEY MISSING, these cannot be opened`);
+  for (const [id, n] of await mfa.keyUsage(orm.em.fork())) {
+    console.log(`  ${id}: ${n} TOTP seed(s)${ring.get(id) ? '' : ' — KEY MISSING, these accounts cannot sign in with their code'}`);
+  }
 }
 
 /** Re-wraps every image and album key not under the current master key. */
@@ -113,6 +130,8 @@ async function rotate(env: Env, orm: Orm, args: string[]): Promise<void> {
     );
   }
   const done = await rewrapAll(orm, ring);
+  const seeds = await resealSeeds(orm, ring);
+  if (seeds) console.log(`Re-sealed ${seeds} TOTP seed(s).`);
   const left = await usage(orm);
   const unused = ring.ids().filter((id) => id !== ring.current.id && !left.get(id));
   console.log(`Re-wrapped ${done} image key(s). Every image is now under ${ring.current.id}.`);
@@ -125,6 +144,8 @@ async function drop(env: Env, orm: Orm, keyId: string | undefined): Promise<void
   if (!keyId || !ring.get(keyId)) throw new Error(`No key ${keyId ?? '(none given)'} in ${file}.`);
   const n = (await usage(orm)).get(keyId) ?? 0;
   if (n > 0) throw new Error(`${n} image(s) still use key ${keyId}: run \`npm run keys:rotate\` first.`);
+  const seeds = (await mfa.keyUsage(orm.em.fork())).get(keyId) ?? 0;
+  if (seeds > 0) throw new Error(`${seeds} TOTP seed(s) still use key ${keyId}: run \`npm run keys:rotate\` first.`);
   await removeKeyFromFile(file, keyId);
   console.log(`Removed key ${keyId} from ${file}.`);
 }

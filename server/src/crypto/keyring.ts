@@ -14,6 +14,7 @@ import { decodeBase64, IntegrityError, KEY_BYTES, open, seal } from './aead.js';
  */
 
 const DEK_DOMAIN = 'lockframe/dek/v1';
+const SECRET_DOMAIN = 'lockframe/secret/v1';
 const KEY_ID_LABEL = 'lockframe key id';
 const CONTENT_HASH_DOMAIN = 'lockframe/content-hash/v1';
 const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
@@ -22,6 +23,12 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 export interface MasterKey {
   readonly id: string;
   readonly key: Buffer;
+}
+
+/** What a small account secret (a TOTP seed) is sealed for: it opens only for that purpose and account. */
+export interface SecretContext {
+  purpose: string;
+  userId: string;
 }
 
 export interface WrapContext {
@@ -98,6 +105,11 @@ function safeId(id: string): string {
   return KEY_ID_PATTERN.test(id) ? id : '(malformed id)';
 }
 
+function secretFields(ctx: SecretContext, keyId: string): string[] {
+  if (!ctx.purpose || !ctx.userId) throw new TypeError('secret context needs a purpose and a userId');
+  return [SECRET_DOMAIN, ctx.purpose, ctx.userId, keyId];
+}
+
 function wrapFields(ctx: WrapContext, keyId: string): string[] {
   if (!ctx.imageId || !ctx.userId) throw new TypeError('wrap context needs an imageId and a userId');
   return [DEK_DOMAIN, ctx.imageId, ctx.userId, keyId];
@@ -137,11 +149,7 @@ export class KeyRing {
 
   /** Throws IntegrityError for an unknown key id or a wrapped key that fails authentication. */
   unwrapKey(wrapped: string, keyId: string, ctx: WrapContext): Buffer {
-    const master = this.#keys.get(keyId);
-    if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
-    const bytes = decodeBase64(wrapped);
-    if (!bytes) throw new IntegrityError('wrapped data key is not valid base64');
-    const dek = open(master.key, wrapFields(ctx, keyId), bytes);
+    const dek = this.#open(wrapped, keyId, wrapFields(ctx, keyId), 'wrapped data key');
     if (dek.length !== KEY_BYTES) throw new IntegrityError('wrapped data key has the wrong length');
     return dek;
   }
@@ -167,6 +175,40 @@ export class KeyRing {
     if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
     if (!userId) throw new TypeError('a content hash key needs a userId');
     return Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), `${CONTENT_HASH_DOMAIN}\0${userId}`, KEY_BYTES));
+  }
+
+  /**
+   * Seals a small secret directly under the current master key (no data key: it is a few bytes
+   * and lives in one column). Same layout as a wrapped DEK, another domain, so neither opens as the other.
+   */
+  sealSecret(secret: Buffer, ctx: SecretContext): { sealed: string; keyId: string } {
+    const { id, key } = this.current;
+    return { sealed: seal(key, secretFields(ctx, id), secret).toString('base64'), keyId: id };
+  }
+
+  /** Throws IntegrityError for an unknown key id or a sealed secret that fails authentication. */
+  openSecret(sealed: string, keyId: string, ctx: SecretContext): Buffer {
+    return this.#open(sealed, keyId, secretFields(ctx, keyId), 'sealed secret');
+  }
+
+  /** Opens base64 sealed under the master key `keyId`; IntegrityError names `what`, never a key. */
+  #open(sealed: string, keyId: string, aad: string[], what: string): Buffer {
+    const master = this.#keys.get(keyId);
+    if (!master) throw new IntegrityError(`unknown master key ${safeId(keyId)}: it is not in the key ring`);
+    const bytes = decodeBase64(sealed);
+    if (!bytes) throw new IntegrityError(`${what} is not valid base64`);
+    return open(master.key, aad, bytes);
+  }
+
+  /** Moves a sealed secret to the current master key; already-current values are returned untouched. */
+  resealSecret(sealed: string, keyId: string, ctx: SecretContext): { sealed: string; keyId: string } {
+    if (keyId === this.current.id) return { sealed, keyId };
+    const secret = this.openSecret(sealed, keyId, ctx);
+    try {
+      return this.sealSecret(secret, ctx);
+    } finally {
+      secret.fill(0);
+    }
   }
 
   toString(): string {

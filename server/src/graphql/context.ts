@@ -9,6 +9,12 @@ export interface GraphQLContext {
     /** Clears it. */
     end(): void;
   };
+  /** The long-lived device cookie that lets sign-in recognise a browser (modules/device). */
+  device: {
+    /** The value the request carried, or null. */
+    token: string | null;
+    remember(token: string): void;
+  };
   /** Logs this request's line at debug level (throttled attempts, which come in floods). */
   quietLog(): void;
 }

@@ -23,8 +23,12 @@ export interface CookiePolicy {
  * cookie is set and cleared, and where each request's scope is made. Services never see a
  * request or a response.
  */
+/** Chromium caps a cookie's lifetime at 400 days. */
+const DEVICE_COOKIE_MAX_AGE_MS = 400 * 86_400_000;
+
 export class AuthEdge {
   readonly cookieName: string;
+  readonly deviceCookieName: string;
 
   constructor(
     private readonly auth: AuthService,
@@ -32,6 +36,22 @@ export class AuthEdge {
     private readonly cookies: CookiePolicy,
   ) {
     this.cookieName = cookies.secure ? '__Host-lockframe_session' : 'lockframe_session';
+    this.deviceCookieName = cookies.secure ? '__Host-lockframe_device' : 'lockframe_device';
+  }
+
+  /** The device cookie, which outlives sessions and logouts: it says "this browser signed in here before". */
+  deviceOf(req: Request): string | null {
+    const raw = req.get('cookie');
+    return raw ? (parseCookie(raw)[this.deviceCookieName] ?? null) : null;
+  }
+
+  rememberDevice(res: Response, token: string): void {
+    this.setCookie(res, this.deviceCookieName, token, DEVICE_COOKIE_MAX_AGE_MS);
+  }
+
+  /** Both cookies: HttpOnly, SameSite=Lax, whole site, Secure behind https. */
+  private setCookie(res: Response, name: string, value: string, maxAge: number): void {
+    res.cookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.cookies.secure, maxAge });
   }
 
   /** A bearer header wins over the cookie; a malformed header counts as none. Tokens in URLs are never read. */
@@ -73,13 +93,7 @@ export class AuthEdge {
   };
 
   startSession(res: Response, token: string): void {
-    res.cookie(this.cookieName, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.cookies.secure,
-      maxAge: this.cookies.maxAgeMs,
-    });
+    this.setCookie(res, this.cookieName, token, this.cookies.maxAgeMs);
   }
 
   endSession(res: Response): void {

@@ -49,6 +49,7 @@ export function maintenanceTasks(services: Services, blobs: BlobStore, env: Pick
     { name: 'trash-purge', everyMs: HOUR, run: (scope) => purgeTrash(scope, services, env.trashRetentionDays) },
     { name: 'expired-sessions', everyMs: HOUR, run: (scope) => services.sessions.purgeExpired(scope) },
     { name: 'old-rate-events', everyMs: HOUR, run: (scope) => services.limits.purge(scope) },
+    { name: 'expired-webauthn-challenges', everyMs: HOUR, run: (scope) => services.passkeys.purgeChallenges(scope) },
     { name: 'old-audit-events', everyMs: 24 * HOUR, run: (scope) => services.audit.purge(scope) },
   ];
 }

@@ -3,12 +3,15 @@ import { AlbumResolver } from './album/album.resolver.js';
 import { ConfigResolver } from './config/config.resolver.js';
 import { ImageResolver } from './image/image.resolver.js';
 import { imageRoutes } from './image/image.routes.js';
+import { MfaResolver } from './mfa/mfa.resolver.js';
 import type { Module } from './module.js';
+import { PasskeyResolver } from './passkey/passkey.resolver.js';
 import { AccountResolver } from './user/account.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 
 export const modules: readonly Module[] = [
   { name: 'accounts', resolvers: [UserResolver, AccountResolver] },
+  { name: 'mfa', resolvers: [MfaResolver, PasskeyResolver] },
   { name: 'config', resolvers: [ConfigResolver] },
   {
     name: 'images',

@@ -79,7 +79,20 @@ describe.skipIf(missing !== null)('browser account journey (Chromium)', () => {
     await page.goto(`${server.url}/register`);
     await page.getByLabel('Username').fill(USERNAME);
     await page.getByLabel('E-mail').fill(EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    // Meets every composition rule, and is still refused as guessable: the checklist says so
+    // before submitting, and never claims it "meets every rule".
+    const rules = page.locator('#password-rules');
+    await page.getByLabel('Password', { exact: true }).fill('Password123!');
+    await rules.getByText(/list of common passwords/).waitFor();
+    expect(await rules.getByText('This password meets every rule.').count()).toBe(0);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const field = page.getByLabel('Password', { exact: true });
+    await page.waitForFunction("document.activeElement?.id === 'register-password'");
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(page.url()).toContain('/register');
+
+    await field.fill(PASSWORD);
+    await rules.getByText('This password meets every rule.').waitFor();
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL((url) => url.pathname === '/login');
 

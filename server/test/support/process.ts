@@ -36,7 +36,8 @@ export interface SpawnOptions {
 
 /** Starts the real server as its own process and waits until it answers. */
 export async function spawnServer(vars: Record<string, string>, { nodeArgs = [], built = false }: SpawnOptions = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  // A caller that must know the port first (for PUBLIC_URL) picks it.
+  const port = vars.PORT ? Number(vars.PORT) : await freePort();
   let out = '';
   if (built && !existsSync(path.join(SERVER_DIR, 'dist/start.js'))) {
     throw new Error('the compiled server is missing: run `npm run build` first (npm test does)');

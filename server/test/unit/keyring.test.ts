@@ -283,3 +283,28 @@ describe('content hash keys', () => {
     expect(() => ring.contentHashKey('')).toThrow(TypeError);
   });
 });
+
+describe('sealed account secrets', () => {
+  it('open only for their purpose, account and key, and move to a new current key', async () => {
+    const { KeyRing, generateMasterKey } = await import('../../src/crypto/keyring.js');
+    const { IntegrityError } = await import('../../src/crypto/aead.js');
+    const oldKey = generateMasterKey();
+    const ring = new KeyRing(oldKey);
+    const secret = Buffer.from('0123456789abcdefghij');
+    const ctx = { purpose: 'totp', userId: 'u1' };
+    const { sealed, keyId } = ring.sealSecret(secret, ctx);
+    expect(keyId).toBe(oldKey.id);
+    expect(Buffer.from(sealed, 'base64').includes(secret)).toBe(false);
+    expect(ring.openSecret(sealed, keyId, ctx)).toEqual(secret);
+    expect(() => ring.openSecret(sealed, keyId, { purpose: 'totp', userId: 'u2' })).toThrow(IntegrityError);
+    expect(() => ring.openSecret(sealed, keyId, { purpose: 'other', userId: 'u1' })).toThrow(IntegrityError);
+    // A wrapped image key and a sealed secret are different domains under the same master key.
+    const wrapped = ring.wrapKey(Buffer.alloc(32, 7), { imageId: 'totp', userId: 'u1' });
+    expect(() => ring.openSecret(wrapped.wrapped, wrapped.keyId, ctx)).toThrow(IntegrityError);
+    const next = new KeyRing(generateMasterKey(), [oldKey]);
+    const moved = next.resealSecret(sealed, keyId, ctx);
+    expect(moved.keyId).toBe(next.current.id);
+    expect(new KeyRing(next.current).openSecret(moved.sealed, moved.keyId, ctx)).toEqual(secret);
+    expect(next.resealSecret(moved.sealed, moved.keyId, ctx)).toEqual(moved);
+  });
+});

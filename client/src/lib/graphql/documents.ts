@@ -335,3 +335,89 @@ export const UPLOAD_IMAGE_MUTATION = stringifyDocument(UploadImageMutation);
 
 /** What an upload returns: enough to show the new photo and link to it. */
 export type UploadedImage = ResultOf<typeof UploadImageMutation>['uploadImage'];
+
+export const SecurityQuery = graphql(`
+  query Security {
+    me {
+      id
+      mfaEnabled
+    }
+    passkeys {
+      id
+      name
+      createdAt
+      lastUsedAt
+    }
+  }
+`);
+
+export type Passkey = ResultOf<typeof SecurityQuery>['passkeys'][number];
+
+export const BeginTotpSetupMutation = graphql(`
+  mutation BeginTotpSetup {
+    beginTotpSetup {
+      secret
+      otpauthUri
+    }
+  }
+`);
+
+export type TotpSetup = ResultOf<typeof BeginTotpSetupMutation>['beginTotpSetup'];
+
+export const EnableTotpMutation = graphql(`
+  mutation EnableTotp($code: String!) {
+    enableTotp(code: $code)
+  }
+`);
+
+export const DisableTotpMutation = graphql(`
+  mutation DisableTotp($password: String!, $otp: String!) {
+    disableTotp(password: $password, otp: $otp)
+  }
+`);
+
+export const RegenerateRecoveryCodesMutation = graphql(`
+  mutation RegenerateRecoveryCodes($otp: String!) {
+    regenerateRecoveryCodes(otp: $otp)
+  }
+`);
+
+export const PasskeyRegistrationOptionsMutation = graphql(`
+  mutation PasskeyRegistrationOptions {
+    passkeyRegistrationOptions
+  }
+`);
+
+export const RegisterPasskeyMutation = graphql(`
+  mutation RegisterPasskey($response: JSON!, $name: String!) {
+    registerPasskey(response: $response, name: $name) {
+      id
+      name
+    }
+  }
+`);
+
+export const DeletePasskeyMutation = graphql(`
+  mutation DeletePasskey($id: ID!) {
+    deletePasskey(id: $id)
+  }
+`);
+
+export const PasskeyLoginOptionsMutation = graphql(`
+  mutation PasskeyLoginOptions($username: String) {
+    passkeyLoginOptions(username: $username)
+  }
+`);
+
+export const LoginWithPasskeyMutation = graphql(
+  `
+    mutation LoginWithPasskey($response: JSON!) {
+      loginWithPasskey(response: $response) {
+        user {
+          ...UserFields
+        }
+      }
+    }
+  `,
+  [UserFields],
+);

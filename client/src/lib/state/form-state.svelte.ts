@@ -7,8 +7,11 @@ import type { Outcome } from '../services/auth.service.ts';
 export type FieldProblems<Field extends string> = Partial<Record<Field, string | null | undefined>>;
 
 export interface Submission<Field extends string, T> {
-  /** Checks in the browser first: any problem is shown on its field, the first one focused, and nothing is sent. */
-  check?: () => FieldProblems<Field>;
+  /**
+   * Checks in the browser first: any problem is shown on its field, the first one focused, and
+   * nothing is sent. May be async (the common-password check loads its dictionaries on first use).
+   */
+  check?: () => FieldProblems<Field> | Promise<FieldProblems<Field>>;
   /** The service call (which has already toasted and dealt with an ended session). */
   send: () => Promise<Outcome<T>>;
   /** Sees a failure before it is shown; return true when the page has dealt with it itself. */
@@ -61,13 +64,18 @@ export class FormState<Field extends string> {
     if (this.submitting) return null;
     this.error = null;
     // No await before `submitting` is set, or a second click could slip past the guard above.
-    const invalid = this.#show(check?.() ?? {});
+    this.submitting = true;
+    let invalid: Field | undefined;
+    try {
+      invalid = this.#show((await check?.()) ?? {});
+    } finally {
+      if (invalid !== undefined) this.submitting = false;
+    }
     if (invalid !== undefined) {
       await this.focus(invalid);
       return null;
     }
 
-    this.submitting = true;
     const outcome = await send().finally(() => {
       this.submitting = false;
     });

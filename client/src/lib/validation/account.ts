@@ -13,11 +13,12 @@ import {
   type PasswordShapeRule,
 } from '@lockframe/common';
 import type { RegisterInput } from '../graphql/documents.ts';
+import { guessablePasswordProblem } from './password-strength.ts';
 
 /**
  * Registration pre-checks on the server's own rules (@lockframe/common), so people learn about a
  * problem as they type. The server is authoritative and re-checks everything (it also refuses
- * common passwords and passwords containing the username or the e-mail's name).
+ * passwords containing the username or the e-mail's name).
  */
 
 /** The first problem with a (normalized) username, or null. */
@@ -80,6 +81,19 @@ export function passwordProblem(password: string, policy: PasswordPolicyName): s
   return passwordProblems(password, policy)[0]?.problem ?? null;
 }
 
+/**
+ * Every rule a new password must pass in the browser, the common-password rule included: the
+ * first problem as a sentence, or null. `personal`: the account's username and e-mail address.
+ */
+export async function newPasswordProblem(password: string, policy: PasswordPolicyName, personal: readonly (string | null | undefined)[] = []): Promise<string | null> {
+  return passwordProblem(password, policy) ?? (await guessablePasswordProblem(password, personalWords(personal)));
+}
+
+/** The words of an account a guesser tries first: the username and the e-mail's name. */
+export function personalWords(values: readonly (string | null | undefined)[]): string[] {
+  return values.map((v) => (v ?? '').split('@')[0]!.trim().toLowerCase()).filter((v) => v.length >= 3);
+}
+
 export type RegistrationProblems = Partial<Record<keyof RegisterInput, string>>;
 
 /** Normalizes the input and reports the first problem per field; an empty object means "send it". */
@@ -93,4 +107,14 @@ export function checkRegistration(raw: RegisterInput, policy: PasswordPolicyName
   const password = passwordProblem(input.password, policy);
   if (password) problems.password = password;
   return { input, problems };
+}
+
+/** checkRegistration with the common-password rule too, as the server will apply it. */
+export async function checkRegistrationFully(raw: RegisterInput, policy: PasswordPolicyName): Promise<{ input: RegisterInput; problems: RegistrationProblems }> {
+  const checked = checkRegistration(raw, policy);
+  if (!checked.problems.password) {
+    const guessable = await guessablePasswordProblem(checked.input.password, personalWords([checked.input.username, checked.input.email]));
+    if (guessable) checked.problems.password = guessable;
+  }
+  return checked;
 }

@@ -19,7 +19,14 @@ export type AuditEventName =
   | 'session.revoke'
   | 'upload'
   | 'delete'
-  | 'integrity.failure';
+  | 'integrity.failure'
+  | 'login.mfa.failure'
+  | 'mfa.enable'
+  | 'mfa.disable'
+  | 'mfa.recovery.regenerate'
+  | 'mfa.recovery.use'
+  | 'passkey.add'
+  | 'passkey.remove';
 
 /** Repeats of one event by one account and address within this time are one row with a count. */
 const REPEAT_WINDOW_MS = 60_000;

@@ -1,6 +1,10 @@
 import type { BackgroundJobs } from '../../background.js';
+import { AppError } from '../../errors.js';
 import { addressKey, type Account, type Scope, type SignedInScope, type Viewer } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { DeviceService } from '../device/device.service.js';
+import { wrongOtp, type MfaService } from '../mfa/mfa.service.js';
+import type { PasskeyService } from '../passkey/passkey.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import { looksLikeApiToken, type ApiTokenService } from '../token/api-token.service.js';
 import type { AccountService } from '../user/account.service.js';
@@ -15,6 +19,9 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   apiTokens: ApiTokenService;
   accounts: AccountService;
+  mfa: MfaService;
+  devices: DeviceService;
+  passkeys: PasskeyService;
   limits: RateLimitService;
   audit: AuditService;
   jobs: BackgroundJobs;
@@ -44,10 +51,15 @@ export class AuthService {
 
   /**
    * Every executed login field passes here, so aliases and repeated fields each count. Throttled
-   * attempts never reach argon2: they test no password.
+   * attempts never reach argon2: they test no password. With MFA on, the right password is not
+   * enough: without `otp` the answer is MFA_REQUIRED, and a wrong `otp` counts as a failed login.
    */
-  async login(scope: Scope, input: { username: string; password: string }): Promise<{ user: Account; token: string }> {
-    const { users, sessions, limits, audit } = this.deps;
+  async login(
+    scope: Scope,
+    input: { username: string; password: string; otp?: string | null | undefined },
+    deviceToken: string | null = null,
+  ): Promise<{ user: Account; token: string; deviceToken: string }> {
+    const { users, sessions, limits, audit, mfa, devices } = this.deps;
     const login = input.username.trim().toLowerCase().slice(0, 254);
     const known = await users.findByLogin(scope, login);
     // Counted per name as typed, known or not: failures by username never throttle the e-mail
@@ -55,7 +67,7 @@ export class AuthService {
     const nameKey = loginNameKey(login);
     const ipKey = `login:ip:${addressKey(scope.origin.ip)}`;
     // The attempt is counted as a failure before the password is checked, so parallel requests
-    // can't all pass the limit check at once; a good password withdraws it.
+    // can't all pass the limit check at once; a good password (and code) withdraws it.
     let attempt: { release(): Promise<void> };
     try {
       attempt = await limits.reserve(scope, [
@@ -70,18 +82,60 @@ export class AuthService {
     try {
       user = await users.verifyCredentials(known, input.password);
     } catch (error) {
-      await audit.record(scope, 'login.failure', known?.id ?? null);
-      const state = await limits.state(scope, nameKey, limits.rules.loginAccount);
-      if (state.count === limits.rules.loginAccount.lockAfter) {
-        await audit.record(scope, 'lockout', known?.id ?? null, { retryAfterSeconds: state.retryAfterSeconds });
-      }
+      await this.countFailure(scope, 'login.failure', known?.id ?? null, nameKey);
       throw error;
+    }
+    if (await mfa.isEnabled(scope, user.id)) {
+      if (input.otp === undefined || input.otp === null || input.otp === '') {
+        // Not a failure (the password was right), but no reason to forgive earlier ones either.
+        await attempt.release();
+        throw new AppError('MFA_REQUIRED', 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.');
+      }
+      // Codes also count under a key of their own that a password reset does not clear: whoever
+      // can read the owner's mail must not get a fresh budget of code guesses with each reset.
+      const codeAttempt = await limits.reserve(scope, [[`login:mfa:${user.id}`, limits.rules.loginAccount]]);
+      if (!(await mfa.verify(scope, user.id, input.otp))) {
+        await this.countFailure(scope, 'login.mfa.failure', user.id, nameKey);
+        throw wrongOtp();
+      }
+      await codeAttempt.release();
+      await limits.clear(scope, `login:mfa:${user.id}`);
     }
     await attempt.release();
     await limits.clear(scope, nameKey);
     const { token } = await sessions.create(scope, user.id);
     await audit.record(scope, 'login.success', user.id);
-    return { user, token };
+    return { user, token, deviceToken: await devices.signedIn(scope, user, deviceToken) };
+  }
+
+  /**
+   * Signs in with a passkey: no password and no code (user verification on the device is the
+   * second factor). Failures count against the client address like failed passwords.
+   */
+  async loginWithPasskey(scope: Scope, response: unknown, deviceToken: string | null = null): Promise<{ user: Account; token: string; deviceToken: string }> {
+    const { passkeys, sessions, limits, audit, devices } = this.deps;
+    const attempt = await limits.reserve(scope, [[`login:ip:${addressKey(scope.origin.ip)}`, limits.rules.loginIp]]);
+    let user: Account;
+    try {
+      user = await passkeys.verifyLogin(scope, response);
+    } catch (error) {
+      await audit.record(scope, 'login.failure', null, { method: 'passkey' });
+      throw error;
+    }
+    await attempt.release();
+    const { token } = await sessions.create(scope, user.id);
+    await audit.record(scope, 'login.success', user.id, { method: 'passkey' });
+    return { user, token, deviceToken: await devices.signedIn(scope, user, deviceToken) };
+  }
+
+  /** A failed login stays counted (its reservation is kept); the one that reaches the lockout is recorded as such. */
+  private async countFailure(scope: Scope, event: 'login.failure' | 'login.mfa.failure', userId: string | null, nameKey: string): Promise<void> {
+    const { limits, audit } = this.deps;
+    await audit.record(scope, event, userId);
+    const state = await limits.state(scope, nameKey, limits.rules.loginAccount);
+    if (state.count === limits.rules.loginAccount.lockAfter) {
+      await audit.record(scope, 'lockout', userId, { retryAfterSeconds: state.retryAfterSeconds });
+    }
   }
 
   /** Ends what authenticated this request: the session, or the API token used as bearer. */

@@ -6,15 +6,17 @@ import {
   type PasswordPolicyName,
   type PasswordShapeRule,
 } from '@lockframe/common';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { GUESSABLE_MESSAGE, guessablePassword } from '@lockframe/common/password-strength';
 
 /**
  * Password rules, checked by the server before any hashing. Two policies:
  * - "classic" (default): 12+ characters with upper case, lower case, digit and symbol;
  * - "nist" (NIST SP 800-63B-4): 15+ characters, no composition rules.
- * Both: at most 128 characters, not a common password (about 49,000 from zxcvbn-ts's list),
- * and not containing the username or the e-mail's local part. The length and character rules
- * are @lockframe/common's, which the client checks too; the last two are the server's alone.
+ * Both: at most 128 characters, not containing the username or the e-mail's local part, and
+ * not guessable (rule "common": @lockframe/common/password-strength, the blocklist of about
+ * 49,000 common passwords also under leetspeak and added digits, and zxcvbn-ts's estimate).
+ * The length, character and guessability rules are @lockframe/common's, which the client
+ * checks too; the personal rule is the server's alone (it knows the account).
  */
 export { isTooLongPassword, PASSWORD_MAX, PASSWORD_MIN, type PasswordPolicyName };
 
@@ -40,12 +42,6 @@ function shapeMessage(rule: PasswordShapeRule, policy: PasswordPolicyName): stri
   }
 }
 
-let common: Set<string> | undefined;
-function commonPasswords(): Set<string> {
-  common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
-  return common;
-}
-
 /** The first rule the password breaks, or null. Length is checked first so nothing long is ever scanned. */
 export function checkPassword(
   password: string,
@@ -55,14 +51,13 @@ export function checkPassword(
   const shape = firstBrokenPasswordRule(password, policy);
   if (shape) return { rule: shape, message: shapeMessage(shape, policy) };
   const lower = password.toLowerCase();
-  if (commonPasswords().has(lower)) {
-    return { rule: 'common', message: 'That password is one of the most common passwords. Choose another.' };
-  }
   const personal = [person.username, person.email?.split('@')[0]]
     .map((p) => p?.trim().toLowerCase())
     .filter((p): p is string => !!p && p.length >= 3);
   if (personal.some((p) => lower.includes(p))) {
     return { rule: 'personal', message: 'Password must not contain your username or e-mail name.' };
   }
+  const guessable = guessablePassword(password, personal);
+  if (guessable) return { rule: 'common', message: GUESSABLE_MESSAGE[guessable] };
   return null;
 }

@@ -30,8 +30,9 @@ export class UserResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => LoginInput) input: LoginInput,
   ): Promise<AuthPayloadType> {
-    const { user, token } = await this.auth.login(scope, input);
+    const { user, token, deviceToken } = await this.auth.login(scope, input, ctx.device.token);
     ctx.session.start(token);
+    ctx.device.remember(deviceToken);
     return Object.assign(new AuthPayloadType(), { user: mapUser(user), token });
   }
 

@@ -35,6 +35,8 @@ export class RegisterInput {
 export class LoginInput {
   @Field(() => String, { description: 'Username or e-mail address.' }) username!: string;
   @Field(() => String) password!: string;
+  @Field(() => String, { nullable: true, description: 'With two-factor sign-in on: a 6-digit TOTP code, or one recovery code.' })
+  otp?: string | null;
 }
 
 /** The only way a User leaves the server: no hash, no internal columns. */
