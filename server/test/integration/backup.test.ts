@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exifPhoto } from '../fixtures/exif.js';
 import { ApiClient, newUser, type TestUser } from '../support/client.js';
 import { createMysqlDatabase, databases, type DbKind } from '../support/databases.js';
+import { runCli } from '../support/process.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { startTestServer, startTestServerOn, type TestServer } from '../support/server.js';
 
@@ -16,29 +15,9 @@ import { startTestServer, startTestServerOn, type TestServer } from '../support/
  * server's settings): a backup taken while the server runs and takes uploads, restored into a
  * new install, gives back every photo byte for byte; a tampered backup and a used install are refused.
  */
-const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const IMAGES = `{ images(first: 100) { totalCount nodes { id filename originalUrl } } }`;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(vars: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/backup.ts', ...args], {
-      cwd: SERVER_DIR,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (vars: Record<string, string>, ...args: string[]) => runCli('backup', vars, ...args);
 
 const bytesOf = async (res: Response) => Buffer.from(await res.arrayBuffer());
 
