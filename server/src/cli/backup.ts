@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { createBackup, type Progress } from '../backup/backup.js';
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
   const progress = stderrProgress();
   try {
     if (command === 'backup') {
+      // Backing up a wrong DATA_DIR would "succeed" with an empty database made on the spot.
+      if (env.database.kind === 'sqlite' && !existsSync(env.database.file)) {
+        throw new BackupError(`No database at ${env.database.file}. Is DATA_DIR (${env.dataDir}) the server's?`);
+      }
       await blobs.init(env.orphanGraceMs);
       const orm = await openDatabase(env);
       try {
