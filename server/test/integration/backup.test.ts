@@ -138,15 +138,6 @@ describe.each(setups)('backup and restore ($name)', ({ kind, s3: onS3 }) => {
     expect(await cli(server.vars, 'backup', dir).then((r) => r.stderr)).toMatch(/not empty/);
   });
 
-  it.runIf(kind === 'sqlite')('refuses to back up a DATA_DIR that holds no database, creating nothing', async () => {
-    const wrong = path.join(backupRoot, 'not-a-data-dir');
-    const result = await cli({ ...server.vars, DATA_DIR: wrong }, 'backup', path.join(backupRoot, 'from-wrong'));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`No database at ${path.join(wrong, 'lockframe.sqlite')}. Is DATA_DIR (${wrong}) the server's?`);
-    expect(existsSync(wrong)).toBe(false);
-    expect(existsSync(path.join(backupRoot, 'from-wrong'))).toBe(false);
-  });
-
   it('refuses a tampered backup before writing anything', async () => {
     const dir = path.join(backupRoot, 'tampered');
     expect((await cli(server.vars, 'backup', dir)).code).toBe(0);
@@ -173,6 +164,21 @@ describe.each(setups)('backup and restore ($name)', ({ kind, s3: onS3 }) => {
       await freshDb?.drop();
       await freshS3?.close();
       await rm(fresh, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('backup of a wrong DATA_DIR', () => {
+  it('is refused, creating nothing, when DATA_DIR holds no database', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'lockframe-wrong-'));
+    try {
+      const wrong = path.join(root, 'not-a-data-dir');
+      const result = await cli({ DATA_DIR: wrong }, 'backup', path.join(root, 'backup'));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`No database at ${path.join(wrong, 'lockframe.sqlite')}. Is DATA_DIR (${wrong}) the server's?`);
+      expect(await readdir(root)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
