@@ -17,6 +17,7 @@ const ALONE = [
   'test/integration/upload-admission.test.ts', // one-second stall timeouts
   'test/integration/crash.test.ts', // SIGKILL lands while files are half written
   'test/integration/full-disk.test.ts', // mounts a tmpfs and fills it; every request has a 5 s limit
+  'test/integration/s3-crash.test.ts', // SIGKILL lands mid-upload
   // Server processes of their own:
   'test/integration/brute-force.test.ts',
   'test/integration/multipart.test.ts',

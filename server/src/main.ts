@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadEnv } from './config/env.js';
 import { openDatabase } from './db/orm.js';
 import { createLogger } from './logger.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
 import { KeyProvider } from './crypto/key-provider.js';
 import { Scheduler } from './maintenance/scheduler.js';
 
@@ -35,7 +34,7 @@ async function main(): Promise<void> {
       `A new master key was generated at ${keys.file}. BACK IT UP NOW and keep it apart from the data: without it no stored image can ever be decrypted.`,
     );
   }
-  const blobs = new LocalBlobStore(path.join(env.dataDir, 'blobs'));
+  const blobs = openBlobStore(env);
   await blobs.init(env.orphanGraceMs);
   const { app, tasks, stop } = await createApp({ env, orm, log, blobs, keys });
   // What a crash or an expiry left behind goes before the first request, then periodically.
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.port;
     log.info(
-      { port, database: env.database.kind, dataDir: env.dataDir },
+      { port, database: env.database.kind, blobStore: env.blobStore.kind, dataDir: env.dataDir },
       `Lockframe is listening on ${env.publicUrl ?? `http://localhost:${port}`}`,
     );
   });
@@ -72,6 +71,7 @@ async function main(): Promise<void> {
       await scheduler.stop();
       await stop();
       await orm.close();
+      blobs.close();
       log.info('stopped');
       process.exit(0);
     });

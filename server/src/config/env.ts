@@ -57,6 +57,28 @@ const schema = z.object({
   LOCKFRAME_MASTER_KEY_FILE: z.string().trim().min(1).optional(),
   /** Comma-separated base64 keys that may still unwrap (never wrap) data keys, during a rotation. */
   LOCKFRAME_PREVIOUS_MASTER_KEYS: z.string().trim().optional(),
+  /** Where the (sealed) image blobs live: `local` (DATA_DIR/blobs) or `s3` (a bucket; the S3_* settings). */
+  BLOB_STORE: z.enum(['local', 's3']).default('local'),
+  /** S3 API address for a store other than AWS (MinIO, Garage…), e.g. http://127.0.0.1:9000. Unset: AWS S3. */
+  S3_ENDPOINT: z
+    .string()
+    .trim()
+    .url('must be an absolute URL such as https://s3.example.com')
+    .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+    .optional(),
+  /** Region to sign requests for; most non-AWS stores accept any (Garage: its s3_region, often "garage"). */
+  S3_REGION: z.string().trim().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a region name such as us-east-1').default('us-east-1'),
+  /** The bucket; it must exist. */
+  S3_BUCKET: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name (3-63 lowercase letters, digits, dots and hyphens)')
+    .optional(),
+  /** Credentials; both or neither (neither: the AWS SDK's own chain, e.g. an instance role). Never logged. */
+  S3_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().trim().min(1).optional(),
+  /** Path-style addresses (endpoint/bucket/key) instead of bucket.endpoint; default on whenever S3_ENDPOINT is set. */
+  S3_FORCE_PATH_STYLE: boolFrom.optional(),
   /** Stored files with no image row are removed at start once they are this old (crash leftovers). */
   ORPHAN_GRACE_SECONDS: intFrom(0, 7 * 86_400).default(600),
   /** Largest accepted upload in bytes (inclusive). */
@@ -117,6 +139,7 @@ export interface Env {
   masterKey: string | undefined;
   masterKeyFile: string | undefined;
   previousMasterKeys: string[];
+  blobStore: { kind: 'local'; dir: string } | ({ kind: 's3' } & S3Env);
   orphanGraceMs: number;
   maxUploadBytes: number;
   /** Upload memory budget for the process; one account may hold half of it. */
@@ -144,6 +167,40 @@ export interface Env {
   sessionIdleMs: number;
   sessionMaxMs: number;
   clientDir: string | undefined;
+}
+
+export interface S3Env {
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  /** Undefined: the AWS SDK's default credential chain. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
+const S3_VARS = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'] as const;
+
+function blobStoreOf(raw: RawEnv, dataDir: string): Env['blobStore'] {
+  if (raw.BLOB_STORE === 'local') {
+    const stray = S3_VARS.filter((name) => raw[name] !== undefined);
+    if (stray.length) throw new ConfigError([`${stray.join(', ')}: set only with BLOB_STORE=s3 (BLOB_STORE is local)`]);
+    return { kind: 'local', dir: path.join(dataDir, 'blobs') };
+  }
+  const problems: string[] = [];
+  if (!raw.S3_BUCKET) problems.push('S3_BUCKET: required with BLOB_STORE=s3');
+  if (!raw.S3_ACCESS_KEY_ID !== !raw.S3_SECRET_ACCESS_KEY) {
+    problems.push(`${raw.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'}: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    kind: 's3',
+    endpoint: raw.S3_ENDPOINT,
+    region: raw.S3_REGION,
+    bucket: raw.S3_BUCKET!,
+    credentials:
+      raw.S3_ACCESS_KEY_ID && raw.S3_SECRET_ACCESS_KEY ? { accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY } : undefined,
+    forcePathStyle: raw.S3_FORCE_PATH_STYLE ?? raw.S3_ENDPOINT !== undefined,
+  };
 }
 
 export class ConfigError extends Error {
@@ -207,6 +264,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
       .split(',')
       .map((k) => k.trim())
       .filter(Boolean),
+    blobStore: blobStoreOf(raw, dataDir),
     orphanGraceMs: raw.ORPHAN_GRACE_SECONDS * 1000,
     maxUploadBytes: raw.MAX_UPLOAD_BYTES,
     uploadMemoryBytes,

@@ -28,8 +28,8 @@ function codesOf(error: unknown): string[] {
 
 /**
  * An infrastructure failure as the user should hear it: a full disk is STORAGE_FULL (507, nothing
- * was saved), a database that can't be reached or is busy is SERVICE_UNAVAILABLE (503, retry
- * soon). Anything else is null: a bug, answered as INTERNAL_SERVER_ERROR. Either way the operator
+ * was saved), a database or blob store that can't be reached or is busy is SERVICE_UNAVAILABLE
+ * (503, retry soon). Anything else is null: a bug, answered as INTERNAL_SERVER_ERROR. Either way the operator
  * finds the real error in the log.
  */
 export function infrastructureError(error: unknown): AppError | null {
@@ -37,6 +37,11 @@ export function infrastructureError(error: unknown): AppError | null {
   if (codes.some((c) => FULL.has(c) || c.startsWith('SQLITE_IOERR'))) {
     return new AppError('STORAGE_FULL', "The server's storage is full, so nothing was saved. Reading your photos still works; try again later.", {
       retryAfterSeconds: 60,
+    });
+  }
+  if (codes.includes('STORAGE_UNAVAILABLE')) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The server cannot reach its photo storage right now. Please retry in a few seconds.', {
+      retryAfterSeconds: 5,
     });
   }
   const name = (error as { name?: unknown } | null)?.name;

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from '../errors.js';
-import { BLOB_VARIANTS, type BlobStore, type BlobVariant, type StoredBlob } from './blob-store.js';
+import { BLOB_VARIANTS, blobName, OVERWRITE_REFUSED, parseBlobName, type BlobStore, type BlobVariant, type StoredBlob } from './blob-store.js';
 
-const STORAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 const TMP_SUFFIX = '.tmp';
@@ -56,10 +55,10 @@ export class LocalBlobStore implements BlobStore {
     for (const shard of await readdir(this.rootDir, { withFileTypes: true })) {
       if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
       for (const entry of await readdir(path.join(this.rootDir, shard.name), { withFileTypes: true })) {
-        const match = /^([0-9a-f-]{36})\.(original|display|thumbnail)$/.exec(entry.name);
-        if (!entry.isFile() || !match || !STORAGE_ID.test(match[1]!)) continue;
+        const blob = entry.isFile() ? parseBlobName(entry.name) : null;
+        if (!blob) continue;
         const info = await stat(path.join(this.rootDir, shard.name, entry.name)).catch(() => null);
-        if (info) yield { storageId: match[1]!, variant: match[2] as BlobVariant, mtimeMs: info.mtimeMs };
+        if (info) yield { ...blob, mtimeMs: info.mtimeMs };
       }
     }
   }
@@ -133,12 +132,13 @@ export class LocalBlobStore implements BlobStore {
     await Promise.all(targets.map((target) => rm(target, { force: true })));
   }
 
+  close(): void {
+    // Nothing held open between calls.
+  }
+
   private pathOf(storageId: string, variant: BlobVariant): string {
-    if (typeof storageId !== 'string' || !STORAGE_ID.test(storageId)) {
-      throw new TypeError('BlobStore: storageId must be a lowercase UUID');
-    }
-    if (!BLOB_VARIANTS.includes(variant)) throw new TypeError('BlobStore: unknown blob variant');
-    return path.join(this.rootDir, storageId.slice(0, 2), `${storageId}.${variant}`);
+    const name = blobName(storageId, variant);
+    return path.join(this.rootDir, name.slice(0, 2), name);
   }
 }
 
@@ -147,13 +147,13 @@ async function placeWithoutOverwrite(tmp: string, target: string): Promise<void>
     await link(tmp, target);
     return;
   } catch (error) {
-    if (isErrno(error, 'EEXIST')) throw new Error('BlobStore: refusing to overwrite an existing blob');
+    if (isErrno(error, 'EEXIST')) throw new Error(OVERWRITE_REFUSED);
     // Some network filesystems have no hard links; rename is atomic too, but overwrites, so
     // check first (ids are fresh random UUIDs, so nothing else races us for the name).
     if (!isErrno(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw error;
   }
   if (await stat(target).then(() => true, () => false)) {
-    throw new Error('BlobStore: refusing to overwrite an existing blob');
+    throw new Error(OVERWRITE_REFUSED);
   }
   await rename(tmp, target);
 }

@@ -8,7 +8,8 @@ import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { openDatabase, type Orm } from '../../src/db/orm.js';
-import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { openBlobStore } from '../../src/storage/open-blob-store.js';
 import { KeyProvider } from '../../src/crypto/key-provider.js';
 import { createLogger } from '../../src/logger.js';
 import { createMysqlDatabase, type DbKind } from './databases.js';
@@ -18,7 +19,7 @@ export interface TestServer {
   env: Env;
   orm: Orm;
   dataDir: string;
-  blobs: LocalBlobStore;
+  blobs: BlobStore;
   keys: KeyProvider;
   app: App;
   /** The environment variables the server was configured with (for child-process restarts). */
@@ -67,7 +68,7 @@ async function serveApp(vars: Record<string, string>, options: TestServerOptions
   const env = loadEnv(vars);
   const dataDir = env.dataDir;
   const orm = await openDatabase(env);
-  const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'));
+  const blobs = openBlobStore(env);
   await blobs.init();
   const keys = await KeyProvider.open({
     masterKey: env.masterKey,
@@ -103,6 +104,7 @@ async function serveApp(vars: Record<string, string>, options: TestServerOptions
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.stop();
       await orm.close(true);
+      blobs.close();
       await cleanup();
     },
   };

@@ -51,6 +51,9 @@ describe('config/env', () => {
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
     ['PLAYGROUND', 'maybe'],
+    ['BLOB_STORE', 'ftp'],
+    ['S3_ENDPOINT', 'minio:9000'],
+    ['S3_REGION', 'us east'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -60,6 +63,45 @@ describe('config/env', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(name);
+  });
+
+  it('keeps blobs on the local disk by default and in a bucket with BLOB_STORE=s3', () => {
+    expect(loadEnv({ DATA_DIR: '/srv/lf' }).blobStore).toEqual({ kind: 'local', dir: '/srv/lf/blobs' });
+    const s3 = { BLOB_STORE: 's3', S3_BUCKET: 'photos', S3_ACCESS_KEY_ID: 'AKIDEXAMPLE', S3_SECRET_ACCESS_KEY: 'secret-value' };
+    expect(loadEnv(s3).blobStore).toEqual({
+      kind: 's3',
+      endpoint: undefined,
+      region: 'us-east-1',
+      bucket: 'photos',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-value' },
+      forcePathStyle: false,
+    });
+    // A store of one's own usually wants path-style addresses; it can be turned off.
+    expect(loadEnv({ ...s3, S3_ENDPOINT: 'http://127.0.0.1:9000' }).blobStore).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(loadEnv({ ...s3, S3_ENDPOINT: 'https://s3.example.com', S3_FORCE_PATH_STYLE: 'false' }).blobStore).toMatchObject({ forcePathStyle: false });
+    // Neither key: the SDK's own credential chain (an instance role).
+    expect(loadEnv({ BLOB_STORE: 's3', S3_BUCKET: 'photos' }).blobStore).toMatchObject({ credentials: undefined });
+  });
+
+  it.each([
+    [{ BLOB_STORE: 's3' }, /S3_BUCKET: required with BLOB_STORE=s3/],
+    [{ BLOB_STORE: 's3', S3_BUCKET: 'Not_A_Bucket' }, /S3_BUCKET: must be a bucket name/],
+    [{ BLOB_STORE: 's3', S3_BUCKET: 'photos', S3_ACCESS_KEY_ID: 'AKID' }, /S3_SECRET_ACCESS_KEY: set both/],
+    [{ BLOB_STORE: 's3', S3_BUCKET: 'photos', S3_SECRET_ACCESS_KEY: 'hunter2-secret' }, /S3_ACCESS_KEY_ID: set both/],
+    [{ S3_BUCKET: 'photos', S3_SECRET_ACCESS_KEY: 'hunter2-secret' }, /S3_BUCKET, S3_SECRET_ACCESS_KEY: set only with BLOB_STORE=s3/],
+    [{ BLOB_STORE: 's3', S3_BUCKET: 'photos', S3_FORCE_PATH_STYLE: 'sometimes', S3_SECRET_ACCESS_KEY: 'hunter2-secret', S3_ACCESS_KEY_ID: 'A' }, /S3_FORCE_PATH_STYLE/],
+  ])('refuses an incomplete S3 setup (%j) naming the variable, never echoing the secret', (vars, message) => {
+    const error = (() => {
+      try {
+        loadEnv(vars as Record<string, string>);
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toMatch(message);
+    expect(error!.message).not.toContain('hunter2-secret');
   });
 
   it('refuses both master key settings at once', () => {
