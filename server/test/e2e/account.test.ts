@@ -81,7 +81,7 @@ describe.skipIf(missing !== null)('browser account journey (Chromium)', () => {
     await page.getByLabel('E-mail').fill(EMAIL);
     // Meets every composition rule, and is still refused as guessable: the checklist says so
     // before submitting, and never claims it "meets every rule".
-    const rules = page.locator('#password-rules');
+    const rules = page.locator('#register-password-rules');
     await page.getByLabel('Password', { exact: true }).fill('Password123!');
     await rules.getByText(/list of common passwords/).waitFor();
     expect(await rules.getByText('This password meets every rule.').count()).toBe(0);

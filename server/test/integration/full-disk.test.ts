@@ -157,7 +157,12 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
   let server: TestServer;
   let alice: TestUser;
   let client: ApiClient;
-  let photo: Buffer;
+  // Each upload a photo of its own: the same bytes again would be answered as the same image.
+  let shots = 0;
+  const photo = () => fixtures.jpeg({ width: 640 + ++shots, height: 480 });
+  /** The same photo with a comment segment of its own, so every copy has the same size but other bytes. */
+  const copyOf = (jpeg: Buffer) =>
+    Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe, 0x00, 0x0a]), Buffer.from(String(++shots).padStart(8, '0')), jpeg.subarray(2)]);
   let filler: string | undefined;
   let images = 0;
 
@@ -171,8 +176,7 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
     server = await startTestServer(kind, { DATA_DIR: disk.dir });
     alice = await newUser(server.url);
     client = new ApiClient(server.url, alice.token, ANSWER_MS);
-    photo = await fixtures.jpeg({ width: 640, height: 480 });
-    for (let i = 0; i < 2; i++) await client.uploadOk(photo);
+    for (let i = 0; i < 2; i++) await client.uploadOk(await photo());
     images = 2;
   });
   afterAll(async () => {
@@ -187,7 +191,7 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
     filler = fillDisk(disk.dir);
     expect(freeBytes(disk.dir)).toBeLessThan(4096);
 
-    const upload = await client.upload(photo);
+    const upload = await client.upload(await photo());
     expect(codeOf(upload), upload.raw).toBe('STORAGE_FULL');
     expect(upload.status).toBe(507);
     expect(Number(upload.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -221,7 +225,7 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
     await freeFiller();
     expect(await readyz(server.url)).toEqual({ status: 200, checks: { database: 'ok', storage: 'ok' } });
 
-    await client.uploadOk(photo);
+    await client.uploadOk(await photo());
     images++;
     const loggedIn = await login(new ApiClient(server.url, undefined, ANSWER_MS), alice.username, alice.password);
     expect(loggedIn.errors, loggedIn.raw).toBeUndefined();
@@ -238,12 +242,12 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
     // and a commit may get part of its pages written, not all.
     it('answers every write while only a few KB are left, and recovers after each time', async () => {
       const big = await fixtures.jpeg({ width: 1200, height: 900 });
-      const blobBytes = await storedBytes(server, (await client.uploadOk(big)).id);
+      const blobBytes = await storedBytes(server, (await client.uploadOk(copyOf(big))).id);
       images++;
       let failedAfterItsBlobs = 0;
       for (const leave of [4 << 10, ...Array.from({ length: 10 }, (_, k) => blobBytes + k * 4096)]) {
         filler = fillDisk(disk.dir, leave);
-        const upload = await client.upload(big);
+        const upload = await client.upload(copyOf(big));
         expectDoneOrFull(upload);
         if (!upload.errors) images++;
         else if (leave >= blobBytes) failedAfterItsBlobs++;
@@ -261,7 +265,7 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
       }
       // The sweep did reach the case where the files were stored and the row was not.
       expect(failedAfterItsBlobs).toBeGreaterThan(0);
-      await client.uploadOk(photo);
+      await client.uploadOk(await photo());
       images++;
       expect(await expectNothingHalfWritten(server)).toBe(images);
     });
@@ -289,7 +293,7 @@ suite.each(databases)('a full disk under DATA_DIR with %s', (kind: DbKind) => {
       expect((await readyz(server.url)).status).toBe(200);
       const after = await login(new ApiClient(server.url, undefined, ANSWER_MS), alice.username, alice.password);
       expect(after.errors, after.raw).toBeUndefined();
-      await client.uploadOk(photo);
+      await client.uploadOk(await photo());
       images++;
       expect(await expectNothingHalfWritten(server)).toBe(images);
     });
