@@ -5,6 +5,8 @@ import type { KeyProvider } from './crypto/key-provider.js';
 import type { ImageLimits } from './imaging/process.js';
 import { WorkQueue } from './imaging/queue.js';
 import type { Logger } from './logger.js';
+import { AdminRepository } from './modules/admin/admin.repository.js';
+import { AdminService } from './modules/admin/admin.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
@@ -16,6 +18,7 @@ import { ApiTokenService } from './modules/token/api-token.service.js';
 import { AccountService } from './modules/user/account.service.js';
 import type { PasswordPolicyName } from './modules/user/password-policy.js';
 import { UserService } from './modules/user/user.service.js';
+import { AdminPolicy } from './policies/admin.policy.js';
 import { ImagePolicy, ownerGrant } from './policies/image.policy.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { SealedStore } from './storage/sealed-store.js';
@@ -46,6 +49,7 @@ export interface Services {
   mail: MailService;
   accounts: AccountService;
   auth: AuthService;
+  admin: AdminService;
   images: ImageService;
   imageRepository: ImageRepository;
   store: SealedStore;
@@ -70,6 +74,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const jobs = new BackgroundJobs();
   const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
   const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
+  const admin = new AdminService({ accounts: new AdminRepository(), policy: new AdminPolicy(), users, sessions, apiTokens, audit });
   const imageRepository = new ImageRepository();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
@@ -104,6 +109,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     mail,
     accounts,
     auth,
+    admin,
     images,
     imageRepository,
     store,

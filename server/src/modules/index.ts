@@ -1,4 +1,5 @@
 import { maintenanceTasks } from '../maintenance/tasks.js';
+import { AdminResolver } from './admin/admin.resolver.js';
 import { ConfigResolver } from './config/config.resolver.js';
 import { ImageResolver } from './image/image.resolver.js';
 import { imageRoutes } from './image/image.routes.js';
@@ -8,6 +9,7 @@ import { UserResolver } from './user/user.resolver.js';
 
 export const modules: readonly Module[] = [
   { name: 'accounts', resolvers: [UserResolver, AccountResolver] },
+  { name: 'admin', resolvers: [AdminResolver] },
   { name: 'config', resolvers: [ConfigResolver] },
   {
     name: 'images',

@@ -19,7 +19,18 @@ export type AuditEventName =
   | 'session.revoke'
   | 'upload'
   | 'delete'
-  | 'integrity.failure';
+  | 'integrity.failure'
+  | 'admin.create'
+  | 'admin.promote'
+  | 'admin.demote'
+  | 'admin.disable'
+  | 'admin.enable'
+  | 'admin.quota'
+  | 'admin.delete'
+  | 'account.delete'
+  | 'email.change.request'
+  | 'email.change'
+  | 'export';
 
 /** Repeats of one event by one account and address within this time are one row with a count. */
 const REPEAT_WINDOW_MS = 60_000;

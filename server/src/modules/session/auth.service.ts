@@ -1,4 +1,5 @@
 import type { BackgroundJobs } from '../../background.js';
+import { accountDisabled } from '../../errors.js';
 import { addressKey, type Account, type Scope, type SignedInScope, type Viewer } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
@@ -79,6 +80,8 @@ export class AuthService {
     }
     await attempt.release();
     await limits.clear(scope, nameKey);
+    // Only after the right password: a wrong one gets the usual answer, so this tells nothing to a guesser.
+    if (known?.disabled) throw accountDisabled();
     const { token } = await sessions.create(scope, user.id);
     await audit.record(scope, 'login.success', user.id);
     return { user, token };

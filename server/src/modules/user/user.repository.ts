@@ -7,6 +7,8 @@ import { User } from './user.entity.js';
 /** An account with its password hash: only sign-in and password changes ever read this. */
 export interface Credentials extends Account {
   passwordHash: string;
+  /** Disabled by an admin: the right password answers ACCOUNT_DISABLED. */
+  disabled: boolean;
 }
 
 export interface NewAccount {
@@ -39,9 +41,10 @@ export class UserRepository {
 
   /** The account a login name belongs to: an e-mail address when it has an @, else a username. */
   async findCredentials(em: EntityManager, login: { email: string } | { username: string }): Promise<Credentials | null> {
-    const query = db(em).selectFrom('users').select([...ACCOUNT_COLUMNS, 'password_hash']);
+    // An account being deleted is already gone for sign-in.
+    const query = db(em).selectFrom('users').select([...ACCOUNT_COLUMNS, 'password_hash', 'disabled']).where('deleting_at', 'is', null);
     const row = await ('email' in login ? query.where('email', '=', login.email) : query.where('username', '=', login.username)).executeTakeFirst();
-    return row ? { ...toAccount(row), passwordHash: row.password_hash } : null;
+    return row ? { ...toAccount(row), passwordHash: row.password_hash, disabled: asBool(row.disabled) } : null;
   }
 
   async findByEmail(em: EntityManager, email: string): Promise<Account | null> {

@@ -1,0 +1,16 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Account lifecycle: a disabled flag, the storage an account uses and its quota (null: none),
+ * and the time its deletion started (deletion resumes at start when a crash cut it short).
+ * images.stored_bytes is what one image costs against the quota: original plus variants.
+ */
+export class Migration20261204100000_account_lifecycle extends Migration {
+  override up(): void {
+    this.addSql('alter table `users` add column `disabled` integer not null default false;');
+    this.addSql('alter table `users` add column `storage_bytes` integer not null default 0;');
+    this.addSql('alter table `users` add column `quota_bytes` integer null;');
+    this.addSql('alter table `users` add column `deleting_at` datetime null;');
+    this.addSql('alter table `images` add column `stored_bytes` integer not null default 0;');
+  }
+}
