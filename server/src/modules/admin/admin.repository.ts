@@ -21,8 +21,14 @@ export interface AdminAccountRecord {
 }
 
 
-/** LIKE's own wildcards in a search term match themselves. */
-const likeTerm = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * Part of the username or the e-mail address (both stored lower-case). LIKE's own wildcards in
+ * the term match themselves; the escape character is named because SQLite has none by default.
+ */
+function matching(search: string) {
+  const term = `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  return sql<boolean>`(u.username like ${term} escape '!' or u.email like ${term} escape '!')`;
+}
 
 /** Accounts for the admin console and the admin command line. Accounts being deleted are gone here. */
 export class AdminRepository {
@@ -73,10 +79,7 @@ export class AdminRepository {
   /** Oldest first, after the cursor; `search` matches part of the username or the e-mail address. */
   async page(em: EntityManager, args: { cursor: TimeIdCursor | null; limit: number; search: string | null }): Promise<AdminAccountRecord[]> {
     let query = this.base(em);
-    if (args.search) {
-      const term = likeTerm(args.search);
-      query = query.where((eb) => eb.or([eb('u.username', 'like', term), eb('u.email', 'like', term)]));
-    }
+    if (args.search) query = query.where(matching(args.search));
     if (args.cursor) {
       const { createdAt, id } = args.cursor;
       query = query.where((eb) => eb.or([eb('u.created_at', '>', createdAt), eb.and([eb('u.created_at', '=', createdAt), eb('u.id', '>', id)])]));
@@ -87,10 +90,7 @@ export class AdminRepository {
 
   async count(em: EntityManager, search: string | null): Promise<number> {
     let query = db(em).selectFrom('users as u').select((eb) => eb.fn.countAll<number>().as('n')).where('u.deleting_at', 'is', null);
-    if (search) {
-      const term = likeTerm(search);
-      query = query.where((eb) => eb.or([eb('u.username', 'like', term), eb('u.email', 'like', term)]));
-    }
+    if (search) query = query.where(matching(search));
     return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
