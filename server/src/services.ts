@@ -11,12 +11,14 @@ import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
 import { MailService } from './modules/mail/mail.service.js';
+import { QuotaService } from './modules/quota/quota.service.js';
 import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
 import { AuthService } from './modules/session/auth.service.js';
 import { SessionService } from './modules/session/session.service.js';
 import { ApiTokenService } from './modules/token/api-token.service.js';
 import { AccountService } from './modules/user/account.service.js';
 import type { PasswordPolicyName } from './modules/user/password-policy.js';
+import { UserRepository } from './modules/user/user.repository.js';
 import { UserService } from './modules/user/user.service.js';
 import { AdminPolicy } from './policies/admin.policy.js';
 import { ImagePolicy, ownerGrant } from './policies/image.policy.js';
@@ -50,6 +52,7 @@ export interface Services {
   accounts: AccountService;
   auth: AuthService;
   admin: AdminService;
+  quota: QuotaService;
   images: ImageService;
   imageRepository: ImageRepository;
   store: SealedStore;
@@ -65,7 +68,7 @@ const THUMBNAIL_MAX_EDGE = 512;
 /** The composition root of the services: every dependency is passed by name, nothing is looked up. */
 export function createServices({ env, log, blobs, keys }: ServiceDeps): Services {
   const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`;
-  const users = new UserService(env.passwordPolicy);
+  const users = new UserService(env.passwordPolicy, new UserRepository({ defaultQuotaBytes: env.defaultQuotaBytes }));
   const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
   const apiTokens = new ApiTokenService();
   const audit = new AuditService(env.auditRetentionDays);
@@ -76,6 +79,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
   const admin = new AdminService({ accounts: new AdminRepository(), policy: new AdminPolicy(), users, sessions, apiTokens, audit });
   const imageRepository = new ImageRepository();
+  const quota = new QuotaService();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
   const limitsOfImages: ImageLimits = {
@@ -93,6 +97,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     maxUploadBytes: env.maxUploadBytes,
     limits: limitsOfImages,
     requireVerifiedEmail: env.requireEmailVerification,
+    quota,
   });
   return {
     config: {
@@ -110,6 +115,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     accounts,
     auth,
     admin,
+    quota,
     images,
     imageRepository,
     store,

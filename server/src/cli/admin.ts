@@ -9,6 +9,7 @@ import { AdminService } from '../modules/admin/admin.service.js';
 import { AuditService } from '../modules/audit/audit.service.js';
 import { SessionService } from '../modules/session/session.service.js';
 import { ApiTokenService } from '../modules/token/api-token.service.js';
+import { UserRepository } from '../modules/user/user.repository.js';
 import { UserService } from '../modules/user/user.service.js';
 import { AdminPolicy } from '../policies/admin.policy.js';
 import { systemScope } from '../scope.js';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     const admin = new AdminService({
       accounts: new AdminRepository(),
       policy: new AdminPolicy(),
-      users: new UserService(env.passwordPolicy),
+      users: new UserService(env.passwordPolicy, new UserRepository({ defaultQuotaBytes: env.defaultQuotaBytes })),
       sessions: new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs }),
       apiTokens: new ApiTokenService(),
       audit: new AuditService(env.auditRetentionDays),

@@ -4,12 +4,14 @@ import { ConfigResolver } from './config/config.resolver.js';
 import { ImageResolver } from './image/image.resolver.js';
 import { imageRoutes } from './image/image.routes.js';
 import type { Module } from './module.js';
+import { StorageResolver } from './quota/quota.resolver.js';
 import { AccountResolver } from './user/account.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 
 export const modules: readonly Module[] = [
   { name: 'accounts', resolvers: [UserResolver, AccountResolver] },
   { name: 'admin', resolvers: [AdminResolver] },
+  { name: 'quota', resolvers: [StorageResolver] },
   { name: 'config', resolvers: [ConfigResolver] },
   {
     name: 'images',

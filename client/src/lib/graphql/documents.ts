@@ -223,6 +223,17 @@ export const ResendVerificationEmailMutation = graphql(`
   }
 `);
 
+/** The viewer's storage use and quota (Settings → Storage). */
+export const StorageQuery = graphql(`
+  query Storage {
+    me {
+      id
+      storageBytes
+      quotaBytes
+    }
+  }
+`);
+
 export const SessionsQuery = graphql(`
   query Sessions {
     sessions {

@@ -8,9 +8,9 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261204100000_account_lifecycle extends Migration {
   override up(): void {
     this.addSql('alter table `users` add column `disabled` integer not null default false;');
-    this.addSql('alter table `users` add column `storage_bytes` integer not null default 0;');
-    this.addSql('alter table `users` add column `quota_bytes` integer null;');
+    this.addSql('alter table `users` add column `storage_bytes` bigint not null default 0;');
+    this.addSql('alter table `users` add column `quota_bytes` bigint null;');
     this.addSql('alter table `users` add column `deleting_at` datetime null;');
-    this.addSql('alter table `images` add column `stored_bytes` integer not null default 0;');
+    this.addSql('alter table `images` add column `stored_bytes` bigint not null default 0;');
   }
 }

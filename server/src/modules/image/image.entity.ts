@@ -25,6 +25,8 @@ export class Image {
   displayMimeType!: string;
   thumbnailMimeType!: string;
   createdAt: Opt<Date> = new Date();
+  /** What it counts against its owner's quota: original plus display image and thumbnail. */
+  storedBytes: Opt<number> = 0;
 }
 
 export const ImageSchema = defineEntity({
@@ -48,6 +50,7 @@ export const ImageSchema = defineEntity({
     displayMimeType: p.string().length(32),
     thumbnailMimeType: p.string().length(32),
     createdAt: p.datetime(3),
+    storedBytes: p.bigint('number').defaultRaw('0'),
   },
   indexes: [{ properties: ['owner', 'createdAt', 'id'] }],
 });

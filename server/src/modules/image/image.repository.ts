@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { asDate, db, rawDb } from '../../db/database.js';
+import { QuotaRepository } from '../quota/quota.repository.js';
 
 /** An image row without its lazy columns (sealed metadata and search document). */
 export interface ImageRecord {
@@ -22,6 +23,8 @@ export interface ImageRecord {
 export interface NewImage extends ImageRecord {
   metadataSealed: string | null;
   searchSealed: string;
+  /** What it counts against its owner's quota: original plus variants (0: counted nowhere). */
+  storedBytes?: number;
 }
 
 /** What opening a user's search documents needs, per image. */
@@ -177,13 +180,23 @@ export class ImageRepository {
         storage_id: image.storageId,
         display_mime_type: image.displayMimeType,
         thumbnail_mime_type: image.thumbnailMimeType,
+        stored_bytes: image.storedBytes ?? 0,
         created_at: image.createdAt,
       })
       .execute();
   }
 
+  /**
+   * Removes the row and gives its bytes back to its owner's quota, in one transaction; only the
+   * delete that removed the row gives them back, so two racing deletes can't both.
+   */
   async delete(em: EntityManager, id: string): Promise<boolean> {
-    return Number((await db(em).deleteFrom('images').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+    return em.transactional(async (tx) => {
+      const row = await db(tx).selectFrom('images').select(['user_id', 'stored_bytes']).where('id', '=', id).executeTakeFirst();
+      const gone = Number((await db(tx).deleteFrom('images').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+      if (gone && row) await new QuotaRepository().release(tx, row.user_id, Number(row.stored_bytes));
+      return gone;
+    });
   }
 
   /** Which of these storage ids belong to an image row (for the orphan sweep). */

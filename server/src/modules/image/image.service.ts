@@ -9,6 +9,7 @@ import type { BlobVariant } from '../../storage/blob-store.js';
 import type { SealedStore } from '../../storage/sealed-store.js';
 import type { Scope, SignedInScope } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { QuotaService } from '../quota/quota.service.js';
 import { sanitizeFilename } from './filename.js';
 import { prepareImage, sealAndStore } from './image.pipeline.js';
 import type { ImageCursor, ImageRecord, ImageRepository } from './image.repository.js';
@@ -45,6 +46,7 @@ export interface ImageServiceDeps {
   limits: ImageLimits;
   /** Unverified accounts may not upload. */
   requireVerifiedEmail: boolean;
+  quota: QuotaService;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -143,7 +145,12 @@ export class ImageService {
     if (bytes.length > maxUploadBytes) throw fileTooLarge(maxUploadBytes);
     const { processed, metadata } = await prepareImage(bytes, limits, queue);
     const filename = sanitizeFilename(file.filename);
-    const sealed = await sealAndStore(store, { ownerId: user.id, bytes, filename, processed, metadata });
+    // Held before any byte is written (QUOTA_EXCEEDED otherwise), given back if the image never commits.
+    const storage = await this.deps.quota.reserve(scope, user.id, bytes.length + processed.display.data.length + processed.thumbnail.data.length);
+    const sealed = await sealAndStore(store, { ownerId: user.id, bytes, filename, processed, metadata }).catch(async (error: unknown) => {
+      await storage.release();
+      throw error;
+    });
     const image: ImageRecord = {
       id: sealed.imageId,
       ownerId: user.id,
@@ -161,10 +168,11 @@ export class ImageService {
       createdAt: new Date(),
     };
     try {
-      await images.insert(scope.em, { ...image, metadataSealed: sealed.metadataSealed, searchSealed: sealed.searchSealed });
+      await images.insert(scope.em, { ...image, metadataSealed: sealed.metadataSealed, searchSealed: sealed.searchSealed, storedBytes: storage.bytes });
     } catch (error) {
       // The row never committed: its files must not outlive it.
       await store.delete(sealed.storageId).catch(() => undefined);
+      await storage.release();
       throw error;
     }
     this.search.invalidate(user.id);

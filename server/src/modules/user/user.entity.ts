@@ -40,7 +40,7 @@ export const UserSchema = defineEntity({
     role: p.string().$type<Role>().length(8).default('USER'),
     createdAt: p.datetime(3),
     disabled: p.boolean().default(false),
-    storageBytes: p.bigint('number').default(0),
+    storageBytes: p.bigint('number').defaultRaw('0'),
     quotaBytes: p.bigint('number').nullable(),
     deletingAt: p.datetime(3).nullable(),
   },

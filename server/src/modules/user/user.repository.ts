@@ -34,6 +34,9 @@ export function toAccount(row: AccountRow): Account {
 }
 
 export class UserRepository {
+  /** `defaultQuotaBytes`: the quota every new account starts with (DEFAULT_QUOTA_BYTES); null: none. */
+  constructor(private readonly options: { defaultQuotaBytes: number | null } = { defaultQuotaBytes: null }) {}
+
   async findById(em: EntityManager, id: string): Promise<Account | null> {
     const row = await db(em).selectFrom('users').select(ACCOUNT_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ? toAccount(row) : null;
@@ -80,6 +83,7 @@ export class UserRepository {
           // email_verified: the column's default (false); SQLite binds no booleans.
           role: created.role,
           created_at: created.createdAt,
+          quota_bytes: this.options.defaultQuotaBytes,
         })
         .execute();
     } catch (error) {
