@@ -7,6 +7,7 @@ import { WorkQueue } from './imaging/queue.js';
 import type { Logger } from './logger.js';
 import { AdminRepository } from './modules/admin/admin.repository.js';
 import { AdminService } from './modules/admin/admin.service.js';
+import { DeletionService } from './modules/lifecycle/deletion.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
@@ -53,6 +54,7 @@ export interface Services {
   auth: AuthService;
   admin: AdminService;
   quota: QuotaService;
+  deletions: DeletionService;
   images: ImageService;
   imageRepository: ImageRepository;
   store: SealedStore;
@@ -77,11 +79,14 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const jobs = new BackgroundJobs();
   const accounts = new AccountService({ publicUrl, policy: env.passwordPolicy, sessions, apiTokens, mail, limits, audit, jobs });
   const auth = new AuthService({ users, sessions, apiTokens, accounts, limits, audit, jobs });
-  const admin = new AdminService({ accounts: new AdminRepository(), policy: new AdminPolicy(), users, sessions, apiTokens, audit });
+  const adminAccounts = new AdminRepository();
+  const adminPolicy = new AdminPolicy();
+  const admin = new AdminService({ accounts: adminAccounts, policy: adminPolicy, users, sessions, apiTokens, audit });
   const imageRepository = new ImageRepository();
   const quota = new QuotaService();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
+  const deletions = new DeletionService({ accounts: adminAccounts, users: new UserRepository(), policy: adminPolicy, store, sessions, apiTokens, limits, audit });
   const limitsOfImages: ImageLimits = {
     maxPixels: env.maxImagePixels,
     maxFrames: env.maxImageFrames,
@@ -116,6 +121,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     auth,
     admin,
     quota,
+    deletions,
     images,
     imageRepository,
     store,

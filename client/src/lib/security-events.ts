@@ -28,6 +28,10 @@ export const SECURITY_EVENT_LABELS: Readonly<Record<string, string>> = {
   'admin.disable': 'Account disabled by an administrator',
   'admin.enable': 'Account enabled by an administrator',
   'admin.quota': 'Storage quota changed by an administrator',
+  'account.delete': 'Account deleted',
+  'email.change.request': 'E-mail change requested',
+  'email.change': 'E-mail address changed',
+  export: 'Photos exported',
 };
 
 /** Events worth a second look: someone may be trying to get in, or data was tampered with. */

@@ -5,6 +5,7 @@ import { ImageResolver } from './image/image.resolver.js';
 import { imageRoutes } from './image/image.routes.js';
 import type { Module } from './module.js';
 import { StorageResolver } from './quota/quota.resolver.js';
+import { DeletionResolver } from './lifecycle/deletion.resolver.js';
 import { AccountResolver } from './user/account.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 
@@ -12,6 +13,12 @@ export const modules: readonly Module[] = [
   { name: 'accounts', resolvers: [UserResolver, AccountResolver] },
   { name: 'admin', resolvers: [AdminResolver] },
   { name: 'quota', resolvers: [StorageResolver] },
+  {
+    name: 'lifecycle',
+    resolvers: [DeletionResolver],
+    // Deletions a crash cut short finish before the first request, then hourly.
+    tasks: (services) => [{ name: 'account-deletions', everyMs: 3_600_000, run: (scope) => services.deletions.resume(scope) }],
+  },
   { name: 'config', resolvers: [ConfigResolver] },
   {
     name: 'images',

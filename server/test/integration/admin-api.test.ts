@@ -20,6 +20,7 @@ const PROBES: Array<[string, (id: string) => [string, Record<string, unknown>]]>
   ['adminUsers', () => [`{ a: adminUsers { totalCount } }`, {}]],
   ['adminSetUserDisabled', (id) => [`mutation($id: ID!) { x: adminSetUserDisabled(id: $id, disabled: true) { id } }`, { id }]],
   ['adminSetUserQuota', (id) => [`mutation($id: ID!) { y: adminSetUserQuota(id: $id, quotaBytes: 1) { id } }`, { id }]],
+  ['adminDeleteUser', (id) => [`mutation($id: ID!) { z: adminDeleteUser(id: $id) }`, { id }]],
 ];
 
 describe.each(databases)('admin API (%s)', (kind) => {
