@@ -7,6 +7,7 @@ import { WorkQueue } from './imaging/queue.js';
 import type { Logger } from './logger.js';
 import { AdminRepository } from './modules/admin/admin.repository.js';
 import { AdminService } from './modules/admin/admin.service.js';
+import { EmailChangeService } from './modules/lifecycle/email-change.service.js';
 import { DeletionService } from './modules/lifecycle/deletion.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
@@ -55,6 +56,7 @@ export interface Services {
   admin: AdminService;
   quota: QuotaService;
   deletions: DeletionService;
+  emailChanges: EmailChangeService;
   images: ImageService;
   imageRepository: ImageRepository;
   store: SealedStore;
@@ -86,6 +88,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const quota = new QuotaService();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue();
+  const emailChanges = new EmailChangeService({ publicUrl, users: new UserRepository(), mail, limits, audit, jobs });
   const deletions = new DeletionService({ accounts: adminAccounts, users: new UserRepository(), policy: adminPolicy, store, sessions, apiTokens, limits, audit });
   const limitsOfImages: ImageLimits = {
     maxPixels: env.maxImagePixels,
@@ -122,6 +125,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     admin,
     quota,
     deletions,
+    emailChanges,
     images,
     imageRepository,
     store,

@@ -1,4 +1,5 @@
 import { AuditEventSchema } from '../modules/audit/audit-event.entity.js';
+import { EmailChangeSchema } from '../modules/lifecycle/email-change.entity.js';
 import { ImageSchema } from '../modules/image/image.entity.js';
 import { EmailTokenSchema } from '../modules/mail/email-token.entity.js';
 import { RateEventSchema } from '../modules/ratelimit/rate-event.entity.js';
@@ -14,4 +15,5 @@ export const entities = [
   RateEventSchema,
   AuditEventSchema,
   EmailTokenSchema,
+  EmailChangeSchema,
 ];

@@ -6,6 +6,7 @@ import { imageRoutes } from './image/image.routes.js';
 import type { Module } from './module.js';
 import { StorageResolver } from './quota/quota.resolver.js';
 import { DeletionResolver } from './lifecycle/deletion.resolver.js';
+import { EmailChangeResolver } from './lifecycle/email-change.resolver.js';
 import { AccountResolver } from './user/account.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 
@@ -15,7 +16,7 @@ export const modules: readonly Module[] = [
   { name: 'quota', resolvers: [StorageResolver] },
   {
     name: 'lifecycle',
-    resolvers: [DeletionResolver],
+    resolvers: [DeletionResolver, EmailChangeResolver],
     // Deletions a crash cut short finish before the first request, then hourly.
     tasks: (services) => [{ name: 'account-deletions', everyMs: 3_600_000, run: (scope) => services.deletions.resume(scope) }],
   },

@@ -1,4 +1,3 @@
-import * as argon2 from 'argon2';
 import { AppError, notFound } from '../../errors.js';
 import type { AdminPolicy } from '../../policies/admin.policy.js';
 import type { Scope, SignedInScope } from '../../scope.js';
@@ -8,9 +7,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { RateLimitService } from '../ratelimit/rate-limit.service.js';
 import type { SessionService } from '../session/session.service.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
-import { isTooLongPassword } from '../user/password-policy.js';
 import type { UserRepository } from '../user/user.repository.js';
 import { DeletionRepository } from './deletion.repository.js';
+import { confirmPassword } from './password-confirmation.js';
 
 export interface DeletionServiceDeps {
   accounts: AdminRepository;
@@ -55,12 +54,7 @@ export class DeletionService {
   /** The owner deletes their own account, confirming with their password (throttled like logins). */
   async deleteOwn(scope: SignedInScope, password: string): Promise<void> {
     const { user } = scope.viewer;
-    const { limits } = this.deps;
-    const attempt = await limits.reserve(scope, [[`password:acct:${user.id}`, limits.rules.loginAccount]]);
-    const hash = await this.deps.users.passwordHashOf(scope.em, user.id);
-    const ok = !!hash && !isTooLongPassword(password) && (await argon2.verify(hash, password).catch(() => false));
-    if (!ok) throw new AppError('BAD_USER_INPUT', 'Your password is not correct.', { field: 'password' });
-    await attempt.release();
+    await confirmPassword(scope, password, this.deps);
     if (user.role === 'ADMIN' && !(await this.deps.accounts.withdrawAdmin(scope.em, user.id, 'demote'))) throw lastAdmin();
     await this.run(scope, user.id, { by: 'owner' });
   }
