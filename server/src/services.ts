@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { AdminRepository } from './modules/admin/admin.repository.js';
 import { AdminService } from './modules/admin/admin.service.js';
 import { EmailChangeService } from './modules/lifecycle/email-change.service.js';
+import { ExportService } from './modules/lifecycle/export.service.js';
 import { DeletionService } from './modules/lifecycle/deletion.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
@@ -57,6 +58,7 @@ export interface Services {
   quota: QuotaService;
   deletions: DeletionService;
   emailChanges: EmailChangeService;
+  exports: ExportService;
   images: ImageService;
   imageRepository: ImageRepository;
   store: SealedStore;
@@ -126,6 +128,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     quota,
     deletions,
     emailChanges,
+    exports: new ExportService({ images, imageRows: imageRepository, audit }),
     images,
     imageRepository,
     store,

@@ -7,6 +7,7 @@ import type { Module } from './module.js';
 import { StorageResolver } from './quota/quota.resolver.js';
 import { DeletionResolver } from './lifecycle/deletion.resolver.js';
 import { EmailChangeResolver } from './lifecycle/email-change.resolver.js';
+import { exportRoutes } from './lifecycle/export.routes.js';
 import { AccountResolver } from './user/account.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 
@@ -17,6 +18,7 @@ export const modules: readonly Module[] = [
   {
     name: 'lifecycle',
     resolvers: [DeletionResolver, EmailChangeResolver],
+    http: { path: '/export', router: (services, edge) => exportRoutes(services.exports, edge) },
     // Deletions a crash cut short finish before the first request, then hourly.
     tasks: (services) => [{ name: 'account-deletions', everyMs: 3_600_000, run: (scope) => services.deletions.resume(scope) }],
   },
