@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fixtures from '../fixtures/images.js';
 import { ApiClient, newUser } from '../support/client.js';
 import { createMysqlDatabase, databases } from '../support/databases.js';
-import { spawnServer, type ServerProcess } from '../support/process.js';
+import { runCli, spawnServer, type CliResult, type ServerProcess } from '../support/process.js';
 import { openRawDb, type Row } from '../support/raw-db.js';
 
 /**
@@ -17,28 +15,8 @@ import { openRawDb, type Row } from '../support/raw-db.js';
  * only once nothing uses it.
  */
 
-const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function runKeys(vars: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', ...args], {
-      cwd: SERVER_DIR,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli('src/cli/keys.ts', vars, args);
 }
 
 interface KeyFile {
