@@ -223,6 +223,16 @@ export const ResendVerificationEmailMutation = graphql(`
   }
 `);
 
+/** Opens the link mailed to a new address: the account's address switches. */
+export const ConfirmEmailChangeMutation = graphql(`
+  mutation ConfirmEmailChange($token: String!) {
+    confirmEmailChange(token: $token) {
+      id
+      email
+    }
+  }
+`);
+
 /** The viewer's storage use and quota (Settings → Storage). */
 export const StorageQuery = graphql(`
   query Storage {

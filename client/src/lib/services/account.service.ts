@@ -2,6 +2,7 @@ import { AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
 import {
   ChangePasswordMutation,
+  ConfirmEmailChangeMutation,
   CreateApiTokenMutation,
   RequestPasswordResetMutation,
   ResendVerificationEmailMutation,
@@ -67,6 +68,14 @@ export async function verifyEmail(token: string): Promise<Outcome<User>> {
   // The link may be opened in a tab where the same person is logged in: the banner goes away.
   if (auth.user?.id === user.id) auth.setEmailVerified(true);
   return { ok: true, value: user };
+}
+
+/** The new address, once the link from it is opened; BAD_USER_INPUT for a dead link. */
+export async function confirmEmailChange(token: string): Promise<Outcome<string>> {
+  const result = await client.mutation(ConfirmEmailChangeMutation, { token }).toPromise();
+  const changed = result.data?.confirmEmailChange;
+  if (result.error || !changed) return failed(handleError(result.error ?? new AppError('UNKNOWN'), { sessionExpiry: false, silent: true }));
+  return { ok: true, value: changed.email };
 }
 
 export async function resendVerificationEmail(): Promise<boolean> {
