@@ -233,6 +233,18 @@ export const ConfirmEmailChangeMutation = graphql(`
   }
 `);
 
+export const ChangeEmailMutation = graphql(`
+  mutation ChangeEmail($newEmail: String!, $password: String!) {
+    changeEmail(newEmail: $newEmail, password: $password)
+  }
+`);
+
+export const DeleteAccountMutation = graphql(`
+  mutation DeleteAccount($password: String!) {
+    deleteAccount(password: $password)
+  }
+`);
+
 /** The viewer's storage use and quota (Settings → Storage). */
 export const StorageQuery = graphql(`
   query Storage {
