@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../errors.js';
 import { scopeOf, sendPlainError, type AuthEdge } from '../../http/auth-edge.js';
 import { signedIn } from '../../scope.js';
-import type { ExportService } from './export.service.js';
+import { ClientGone, type ExportService } from './export.service.js';
 
 /** GET /export: the viewer's photos as a streamed zip (session cookie or bearer token). */
 export function exportRoutes(exports: ExportService, edge: AuthEdge): Router {
@@ -19,6 +19,7 @@ export function exportRoutes(exports: ExportService, edge: AuthEdge): Router {
     try {
       await exports.write(scope, res);
     } catch (error) {
+      if (error instanceof ClientGone) return void scope.log.info('export cut short: the client went away');
       scope.log.error({ err: error }, 'export failed');
       // Nothing sent yet: a proper error. Otherwise the zip is cut short, which unzip reports as broken.
       if (!res.headersSent) sendPlainError(res, error instanceof AppError ? error : new AppError('INTERNAL_SERVER_ERROR', 'The export failed. Please try again.'));

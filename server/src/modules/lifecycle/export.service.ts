@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import ZipStream from 'zip-stream';
 import { AppError } from '../../errors.js';
 import type { SignedInScope } from '../../scope.js';
@@ -10,6 +11,14 @@ import type { ImageService } from '../image/image.service.js';
 const PAGE = 100;
 /** Zip output waiting for a slow client: above this the export waits instead of reading more photos. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+
+/** The client closed the connection before the zip was complete. */
+export class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection during the export');
+    this.name = 'ClientGone';
+  }
+}
 
 /** File names in a zip that never collide (case-insensitively, as on most desktops), keeping the extension. */
 export class UniqueNames {
@@ -52,7 +61,12 @@ export class ExportService {
     zip.pipe(out);
     const add = async (data: Buffer, name: string, date: Date) => {
       await new Promise<void>((resolve, reject) => zip.entry(data, { name, date }, (error) => (error ? reject(error) : resolve())));
-      while (zip.readableLength > MAX_BUFFERED || out.writableLength > MAX_BUFFERED) await once(out, 'drain');
+      // A client that went away never drains: stop instead of waiting forever.
+      while (zip.readableLength > MAX_BUFFERED || out.writableLength > MAX_BUFFERED) {
+        if (out.destroyed) break;
+        await Promise.race([once(out, 'drain'), once(out, 'close')]);
+      }
+      if (out.destroyed) throw new ClientGone();
     };
     const names = new UniqueNames();
     const exported: ExportedEntry[] = [];
@@ -83,7 +97,7 @@ export class ExportService {
     const summary = { exportedAt: new Date().toISOString(), account: scope.viewer.user.username, images: exported, skipped };
     await add(Buffer.from(JSON.stringify(summary, null, 2)), 'metadata.json', new Date());
     zip.finish();
-    await once(out, 'finish');
+    await finished(out);
     await this.deps.audit.record(scope, 'export', scope.viewer.user.id, { images: exported.length });
   }
 
