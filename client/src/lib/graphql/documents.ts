@@ -14,6 +14,7 @@ const UserFields = graphql(`
     username
     email
     emailVerified
+    role
     createdAt
   }
 `);
@@ -242,6 +243,58 @@ export const ChangeEmailMutation = graphql(`
 export const DeleteAccountMutation = graphql(`
   mutation DeleteAccount($password: String!) {
     deleteAccount(password: $password)
+  }
+`);
+
+/** The admin console: accounts with counts and sizes, never anything about photos. */
+export const AdminUsersQuery = graphql(`
+  query AdminUsers($first: Int, $after: String, $search: String) {
+    adminUsers(first: $first, after: $after, search: $search) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        username
+        email
+        role
+        emailVerified
+        disabled
+        createdAt
+        lastLoginAt
+        imageCount
+        storageBytes
+        quotaBytes
+      }
+    }
+  }
+`);
+
+export type AdminUser = ResultOf<typeof AdminUsersQuery>['adminUsers']['nodes'][number];
+
+export const AdminSetUserDisabledMutation = graphql(`
+  mutation AdminSetUserDisabled($id: ID!, $disabled: Boolean!) {
+    adminSetUserDisabled(id: $id, disabled: $disabled) {
+      id
+      disabled
+    }
+  }
+`);
+
+export const AdminSetUserQuotaMutation = graphql(`
+  mutation AdminSetUserQuota($id: ID!, $quotaBytes: SafeInt) {
+    adminSetUserQuota(id: $id, quotaBytes: $quotaBytes) {
+      id
+      quotaBytes
+    }
+  }
+`);
+
+export const AdminDeleteUserMutation = graphql(`
+  mutation AdminDeleteUser($id: ID!) {
+    adminDeleteUser(id: $id)
   }
 `);
 
