@@ -80,6 +80,7 @@ describe.skipIf(missing !== null)('admin console journey (Chromium)', () => {
     await row.getByRole('button', { name: 'Disable bob_console' }).click();
     await row.getByRole('cell', { name: 'Disabled' }).waitFor();
     expect((await bob.client.gql('{ me { id } }')).data!.me).toBeNull();
+    await page.getByTestId('admin-actions').getByText('Account disabled by an administrator: bob_console').waitFor();
 
     await row.getByLabel('Quota of bob_console in GiB (empty: none)').fill('2');
     await row.getByRole('button', { name: 'Save quota of bob_console' }).click();
@@ -105,6 +106,7 @@ describe.skipIf(missing !== null)('admin console journey (Chromium)', () => {
     await page.getByText('bob_console and all their photos are deleted.').waitFor();
     await row.waitFor({ state: 'detached' });
     expect((await asAdmin.gql(`{ adminUsers { totalCount } }`)).data!.adminUsers.totalCount).toBe(2);
+    await page.getByTestId('admin-actions').getByText('Account deleted: (deleted account)').waitFor();
 
     // Their own row offers no disable or delete.
     await page.goto(`${server.url}/admin`);

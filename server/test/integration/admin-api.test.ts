@@ -20,6 +20,7 @@ const PROBES: Array<[string, (id: string) => [string, Record<string, unknown>]]>
   ['adminUsers', () => [`{ a: adminUsers { totalCount } }`, {}]],
   ['adminSetUserDisabled', (id) => [`mutation($id: ID!) { x: adminSetUserDisabled(id: $id, disabled: true) { id } }`, { id }]],
   ['adminSetUserQuota', (id) => [`mutation($id: ID!) { y: adminSetUserQuota(id: $id, quotaBytes: 1) { id } }`, { id }]],
+  ['adminActions', () => [`{ q: adminActions { id actor } }`, {}]],
   ['adminDeleteUser', (id) => [`mutation($id: ID!) { z: adminDeleteUser(id: $id) }`, { id }]],
 ];
 
@@ -157,6 +158,14 @@ describe.each(databases)('admin API (%s)', (kind) => {
     const back = await loginOk(server.url, bob.username, bob.password);
     const events = (await back.gql(Q.securityEvents, { first: 20 })).data!.securityEvents.map((e: { event: string }) => e.event);
     expect(events).toEqual(expect.arrayContaining(['admin.disable', 'admin.enable']));
+
+    // The console's trail of admin actions: who did what to whom.
+    const actions = await admin.client.gql(`{ adminActions(first: 10) { event actor targetUsername quotaBytes createdAt } }`);
+    const [enable, disable] = actions.data!.adminActions;
+    expect(enable).toMatchObject({ event: 'admin.enable', actor: admin.username, targetUsername: bob.username, quotaBytes: null });
+    expect(disable).toMatchObject({ event: 'admin.disable', actor: admin.username, targetUsername: bob.username });
+    expect(actions.data!.adminActions.map((a: { event: string }) => a.event)).toContain('admin.quota');
+    expect(actions.raw).not.toContain(bob.password);
   });
 
   it('never lets an admin disable themselves, and keeps the last active admin', async () => {

@@ -274,6 +274,19 @@ export const AdminUsersQuery = graphql(`
 
 export type AdminUser = ResultOf<typeof AdminUsersQuery>['adminUsers']['nodes'][number];
 
+export const AdminActionsQuery = graphql(`
+  query AdminActions($first: Int) {
+    adminActions(first: $first) {
+      id
+      event
+      createdAt
+      targetUsername
+      actor
+      quotaBytes
+    }
+  }
+`);
+
 export const AdminSetUserDisabledMutation = graphql(`
   mutation AdminSetUserDisabled($id: ID!, $disabled: Boolean!) {
     adminSetUserDisabled(id: $id, disabled: $disabled) {

@@ -30,6 +30,19 @@ function matching(search: string) {
   return sql<boolean>`(u.username like ${term} escape '!' or u.email like ${term} escape '!')`;
 }
 
+/** An admin action from the audit trail, as the console lists it. */
+export interface AdminActionRecord {
+  id: string;
+  event: string;
+  createdAt: Date;
+  /** The account acted on; null once it is deleted. */
+  targetUsername: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** The audit events that are admin actions (by an admin, or by the operator's command line). */
+export const ADMIN_ACTION_EVENTS = ['admin.create', 'admin.promote', 'admin.demote', 'admin.disable', 'admin.enable', 'admin.quota', 'account.delete'] as const;
+
 /** Accounts for the admin console and the admin command line. Accounts being deleted are gone here. */
 export class AdminRepository {
   private base(em: EntityManager) {
@@ -141,5 +154,25 @@ export class AdminRepository {
         and (select count(*) from (select id from users where role = 'ADMIN' and disabled = 0 and deleting_at is null and id <> ${id}) as others) > 0
     `.execute(db(em));
     return Number(result.numAffectedRows ?? 0n) > 0;
+  }
+
+  /** The latest admin actions, newest first. Owner-initiated deletions are among them (details.by = owner). */
+  async actions(em: EntityManager, limit: number): Promise<AdminActionRecord[]> {
+    const rows = await db(em)
+      .selectFrom('audit_events as a')
+      .leftJoin('users as u', 'u.id', 'a.user_id')
+      .select(['a.id', 'a.event', 'a.created_at', 'a.details', 'u.username'])
+      .where('a.event', 'in', [...ADMIN_ACTION_EVENTS])
+      .orderBy('a.created_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      event: row.event,
+      createdAt: asDate(row.created_at as Date | number | string),
+      targetUsername: row.username ?? null,
+      details: (row.details as Record<string, unknown> | null) ?? null,
+    }));
   }
 }

@@ -4,7 +4,7 @@ import { ViewerScope } from '../../graphql/auth-checker.js';
 import type { SignedInScope } from '../../scope.js';
 import type { Services } from '../../services.js';
 import type { AdminService } from './admin.service.js';
-import { AdminUserConnectionType, AdminUserType, mapAdminPage, mapAdminUser } from './admin.types.js';
+import { AdminActionType, AdminUserConnectionType, AdminUserType, mapAdminAction, mapAdminPage, mapAdminUser } from './admin.types.js';
 
 /**
  * The admin API. `@Authorized('ADMIN')` refuses everyone else with FORBIDDEN before a resolver
@@ -28,6 +28,12 @@ export class AdminResolver {
     @Arg('search', () => String, { nullable: true }) search: string | null,
   ): Promise<AdminUserConnectionType> {
     return mapAdminPage(await this.admin.list(scope, { first, after, search }));
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => [AdminActionType], { description: 'The latest admin actions (the audit trail), newest first.' })
+  async adminActions(@ViewerScope() scope: SignedInScope, @Arg('first', () => Int, { defaultValue: 50 }) first: number): Promise<AdminActionType[]> {
+    return (await this.admin.actions(scope, first)).map(mapAdminAction);
   }
 
   @Authorized('ADMIN')

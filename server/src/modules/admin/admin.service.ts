@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { SessionService } from '../session/session.service.js';
 import type { ApiTokenService } from '../token/api-token.service.js';
 import type { UserService } from '../user/user.service.js';
-import type { AdminAccountRecord, AdminRepository } from './admin.repository.js';
+import type { AdminAccountRecord, AdminActionRecord, AdminRepository } from './admin.repository.js';
 
 export interface AdminServiceDeps {
   accounts: AdminRepository;
@@ -82,6 +82,13 @@ export class AdminService {
     await this.deps.accounts.setQuota(scope.em, target.id, quotaBytes);
     await this.deps.audit.record(scope, 'admin.quota', target.id, { ...this.by(actor), quotaBytes });
     return this.target(scope, id);
+  }
+
+  /** The latest admin actions for the console: who did what to which account, and when. */
+  async actions(scope: SignedInScope, first: number): Promise<AdminActionRecord[]> {
+    this.deps.policy.require(scope, 'account.list');
+    if (!Number.isInteger(first) || first < 1 || first > 200) throw badInput('"first" must be between 1 and 200.', 'first');
+    return this.deps.accounts.actions(scope.em, first);
   }
 
   // ---- the command line (an operator, no acting account) ----

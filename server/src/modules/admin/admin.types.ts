@@ -3,7 +3,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { Role } from '../../scope.js';
 import { PageInfoType } from '../image/image.types.js';
 import { RoleEnum } from '../user/user.types.js';
-import type { AdminAccountRecord } from './admin.repository.js';
+import type { AdminAccountRecord, AdminActionRecord } from './admin.repository.js';
 import type { AdminPage } from './admin.service.js';
 
 /** An account as an administrator sees it: flags, counts and sizes; never a file name, metadata or bytes. */
@@ -28,6 +28,30 @@ export class AdminUserConnectionType {
   @Field(() => [AdminUserType]) nodes!: AdminUserType[];
   @Field(() => Int) totalCount!: number;
   @Field(() => PageInfoType) pageInfo!: PageInfoType;
+}
+
+/** One admin action from the audit trail. */
+@ObjectType('AdminAction')
+export class AdminActionType {
+  @Field(() => ID) id!: string;
+  @Field(() => String) event!: string;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => String, { nullable: true, description: 'The account acted on; null once it is deleted.' }) targetUsername!: string | null;
+  @Field(() => String, { description: 'The admin by username, "command line", or "owner" (an account deleted by its owner).' }) actor!: string;
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'The quota set (admin.quota).' }) quotaBytes!: number | null;
+}
+
+export function mapAdminAction(record: AdminActionRecord): AdminActionType {
+  const details = record.details ?? {};
+  const actor = details.by === 'admin' && typeof details.admin === 'string' ? details.admin : typeof details.by === 'string' ? details.by : 'unknown';
+  return Object.assign(new AdminActionType(), {
+    id: record.id,
+    event: record.event,
+    createdAt: record.createdAt,
+    targetUsername: record.targetUsername,
+    actor,
+    quotaBytes: typeof details.quotaBytes === 'number' ? details.quotaBytes : null,
+  });
 }
 
 export function mapAdminUser(record: AdminAccountRecord): AdminUserType {
