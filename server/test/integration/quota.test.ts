@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fixtures from '../fixtures/images.js';
@@ -93,5 +93,21 @@ describe.each(databases)('storage quotas (%s)', (kind) => {
       await user.client.gql(`mutation($id: ID!) { deleteImage(id: $id) }`, { id: kept.id });
     }
     expect((await user.client.gql(ME)).data!.me.storageBytes).toBe(0);
+  });
+
+  it('gives the reservation back when storing fails after it (a real write error: every shard folder is a file)', async () => {
+    const fresh = await startTestServer(kind, { DEFAULT_QUOTA_BYTES: String(DEFAULT_QUOTA) });
+    try {
+      const blobs = path.join(fresh.dataDir, 'blobs');
+      for (let i = 0; i < 256; i++) await writeFile(path.join(blobs, i.toString(16).padStart(2, '0')), '');
+      const user = await newUser(fresh.url);
+      const res = await user.client.upload(await fixtures.jpeg({ width: 300, height: 200 }), 'doomed.jpg');
+      expect(res.errors).toBeDefined();
+      expect((await user.client.gql(ME)).data!.me).toEqual({ storageBytes: 0, quotaBytes: DEFAULT_QUOTA });
+      const rows = await fresh.orm.em.fork().getConnection().execute('select count(*) as n from images');
+      expect(Number(rows[0].n)).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 });
