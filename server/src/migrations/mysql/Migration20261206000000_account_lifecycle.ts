@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * images.stored_bytes is what one image costs against the quota: original plus variants.
  * email_changes: a new address waiting for its confirmation link.
  */
-export class Migration20261204100000_account_lifecycle extends Migration {
+export class Migration20261206000000_account_lifecycle extends Migration {
   override up(): void {
     this.addSql(
       'alter table `users` add `disabled` tinyint(1) not null default false, add `storage_bytes` bigint not null default 0, add `quota_bytes` bigint null, add `deleting_at` datetime(3) null;',
