@@ -21,6 +21,7 @@ export default defineConfig({
     proxy: {
       '/graphql': { target: SERVER, changeOrigin: false },
       '/media': { target: SERVER, changeOrigin: false },
+      '/export': { target: SERVER, changeOrigin: false },
       '/playground': { target: SERVER, changeOrigin: false },
     },
   },
@@ -28,6 +29,7 @@ export default defineConfig({
     proxy: {
       '/graphql': { target: SERVER, changeOrigin: false },
       '/media': { target: SERVER, changeOrigin: false },
+      '/export': { target: SERVER, changeOrigin: false },
     },
   },
 });

@@ -15,6 +15,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_IMAGE: 422,
   RATE_LIMITED: 429,
   EMAIL_NOT_VERIFIED: 403,
+  ACCOUNT_DISABLED: 403,
+  QUOTA_EXCEEDED: 413,
   SERVER_BUSY: 503,
   INTEGRITY_ERROR: 500,
   QUERY_TOO_COMPLEX: 400,
@@ -50,6 +52,7 @@ export class AppError extends Error {
 
 export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'You need to log in first.');
 export const forbidden = () => new AppError('FORBIDDEN', 'You are not allowed to do this.');
+export const accountDisabled = () => new AppError('ACCOUNT_DISABLED', 'This account has been disabled by an administrator.');
 export const notFound = (what = 'Image') => new AppError('NOT_FOUND', `${what} not found.`);
 export const badInput = (message: string, field?: string, extra?: Record<string, unknown>) =>
   new AppError('BAD_USER_INPUT', message, field || extra ? { ...(field ? { field } : {}), ...extra } : undefined);

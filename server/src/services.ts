@@ -7,6 +7,11 @@ import { WorkQueue } from './imaging/queue.js';
 import type { Logger } from './logger.js';
 import { AlbumRepository } from './modules/album/album.repository.js';
 import { AlbumService } from './modules/album/album.service.js';
+import { AdminRepository } from './modules/admin/admin.repository.js';
+import { AdminService } from './modules/admin/admin.service.js';
+import { EmailChangeService } from './modules/lifecycle/email-change.service.js';
+import { ExportService } from './modules/lifecycle/export.service.js';
+import { DeletionService } from './modules/lifecycle/deletion.service.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { ImageRepository } from './modules/image/image.repository.js';
 import { ImageService } from './modules/image/image.service.js';
@@ -14,14 +19,17 @@ import { DeviceService } from './modules/device/device.service.js';
 import { MfaService } from './modules/mfa/mfa.service.js';
 import { PasskeyService } from './modules/passkey/passkey.service.js';
 import { MailService } from './modules/mail/mail.service.js';
+import { QuotaService } from './modules/quota/quota.service.js';
 import { buildRules, RateLimitService } from './modules/ratelimit/rate-limit.service.js';
 import { AuthService } from './modules/session/auth.service.js';
 import { SessionService } from './modules/session/session.service.js';
 import { ApiTokenService } from './modules/token/api-token.service.js';
 import { AccountService } from './modules/user/account.service.js';
 import type { PasswordPolicyName } from './modules/user/password-policy.js';
+import { UserRepository } from './modules/user/user.repository.js';
 import { UserService } from './modules/user/user.service.js';
 import { AlbumPolicy, albumOwnerGrant } from './policies/album.policy.js';
+import { AdminPolicy } from './policies/admin.policy.js';
 import { ImagePolicy, ownerGrant } from './policies/image.policy.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { SealedStore } from './storage/sealed-store.js';
@@ -54,6 +62,11 @@ export interface Services {
   mfa: MfaService;
   passkeys: PasskeyService;
   auth: AuthService;
+  admin: AdminService;
+  quota: QuotaService;
+  deletions: DeletionService;
+  emailChanges: EmailChangeService;
+  exports: ExportService;
   images: ImageService;
   imageRepository: ImageRepository;
   albums: AlbumService;
@@ -70,7 +83,7 @@ const THUMBNAIL_MAX_EDGE = 512;
 /** The composition root of the services: every dependency is passed by name, nothing is looked up. */
 export function createServices({ env, log, blobs, keys }: ServiceDeps): Services {
   const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`;
-  const users = new UserService(env.passwordPolicy);
+  const users = new UserService(env.passwordPolicy, new UserRepository({ defaultQuotaBytes: env.defaultQuotaBytes }));
   const sessions = new SessionService({ idleMs: env.sessionIdleMs, maxMs: env.sessionMaxMs });
   const apiTokens = new ApiTokenService();
   const audit = new AuditService(env.auditRetentionDays);
@@ -84,9 +97,15 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
   const devices = new DeviceService({ publicUrl, mail, jobs });
   const passkeys = new PasskeyService({ publicUrl, users, audit });
   const auth = new AuthService({ users, sessions, apiTokens, accounts, mfa, devices, passkeys, limits, audit, jobs });
+  const adminAccounts = new AdminRepository();
+  const adminPolicy = new AdminPolicy();
+  const admin = new AdminService({ accounts: adminAccounts, policy: adminPolicy, users, sessions, apiTokens, audit });
   const imageRepository = new ImageRepository();
+  const quota = new QuotaService();
   const store = new SealedStore(blobs, keys);
   const queue = new WorkQueue({ budgetBytes: env.imageMemoryBytes });
+  const emailChanges = new EmailChangeService({ publicUrl, users: new UserRepository(), mail, limits, audit, jobs });
+  const deletions = new DeletionService({ accounts: adminAccounts, users: new UserRepository(), policy: adminPolicy, store, sessions, apiTokens, limits, audit });
   const limitsOfImages: ImageLimits = {
     maxPixels: env.maxImagePixels,
     maxFrames: env.maxImageFrames,
@@ -107,6 +126,7 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     maxUploadBytes: env.maxUploadBytes,
     limits: limitsOfImages,
     requireVerifiedEmail: env.requireEmailVerification,
+    quota,
   });
   const albums = new AlbumService({ albums: albumRepository, policy: albumPolicy, images, store });
   return {
@@ -126,6 +146,11 @@ export function createServices({ env, log, blobs, keys }: ServiceDeps): Services
     mfa,
     passkeys,
     auth,
+    admin,
+    quota,
+    deletions,
+    emailChanges,
+    exports: new ExportService({ images, imageRows: imageRepository, audit }),
     images,
     imageRepository,
     albums,

@@ -29,6 +29,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   INVALID_IMAGE: 'This file is not a valid image, or it is damaged.',
   RATE_LIMITED: 'Too many attempts. Please wait a little and try again.',
   EMAIL_NOT_VERIFIED: 'Please verify your e-mail address first: check your inbox for the link.',
+  ACCOUNT_DISABLED: 'This account has been disabled by an administrator.',
+  QUOTA_EXCEEDED: 'Your storage quota is full, so nothing was saved. Delete some photos or ask an administrator for more space.',
   SERVER_BUSY: 'The server is busy right now. Please try again in a moment.',
   INTEGRITY_ERROR: 'This photo failed its integrity check, so it is not shown.',
   QUERY_TOO_COMPLEX: 'This page asked the server for too much at once. Reload the page and try again.',

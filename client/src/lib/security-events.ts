@@ -29,6 +29,16 @@ export const SECURITY_EVENT_LABELS: Readonly<Record<string, string>> = {
   'mfa.recovery.use': 'Recovery code used',
   'passkey.add': 'Passkey added',
   'passkey.remove': 'Passkey removed',
+  'admin.create': 'Administrator account created',
+  'admin.promote': 'Made an administrator',
+  'admin.demote': 'No longer an administrator',
+  'admin.disable': 'Account disabled by an administrator',
+  'admin.enable': 'Account enabled by an administrator',
+  'admin.quota': 'Storage quota changed by an administrator',
+  'account.delete': 'Account deleted',
+  'email.change.request': 'E-mail change requested',
+  'email.change': 'E-mail address changed',
+  export: 'Photos exported',
 };
 
 /** Events worth a second look: someone may be trying to get in, or data was tampered with. */
@@ -85,6 +95,13 @@ export function describeSecurityDetails(entry: SecurityEventLike, tokenNames: Re
 
   const bytes = count(details.bytes);
   if (bytes !== null) parts.push(formatBytes(bytes));
+
+  if (details.by === 'admin' && typeof details.admin === 'string') parts.push(`By ${clip(details.admin)}`);
+  if (details.by === 'command line') parts.push('From the server’s command line');
+  if ('quotaBytes' in details) {
+    const quota = count(details.quotaBytes);
+    parts.push(quota === null ? 'No quota' : `Quota ${formatBytes(quota)}`);
+  }
 
   const retry = count(details.retryAfterSeconds);
   if (retry !== null && retry > 0) parts.push(`Locked for ${formatWait(retry)}`);

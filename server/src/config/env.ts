@@ -123,6 +123,8 @@ const schema = z.object({
   /** Session idle timeout and absolute lifetime, in hours. */
   SESSION_IDLE_HOURS: intFrom(1, 24 * 365).default(24 * 7),
   SESSION_MAX_HOURS: intFrom(1, 24 * 365).default(24 * 30),
+  /** Storage quota in bytes (originals plus their variants) for accounts created from now on. Unset: no quota. */
+  DEFAULT_QUOTA_BYTES: intFrom(0, Number.MAX_SAFE_INTEGER).optional(),
   /** Folder of the built web client. */
   CLIENT_DIR: z.string().trim().min(1).optional(),
 });
@@ -166,6 +168,7 @@ export interface Env {
   trashRetentionDays: number;
   sessionIdleMs: number;
   sessionMaxMs: number;
+  defaultQuotaBytes: number | null;
   clientDir: string | undefined;
 }
 
@@ -289,6 +292,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnvSour
     trashRetentionDays: raw.TRASH_RETENTION_DAYS,
     sessionIdleMs: raw.SESSION_IDLE_HOURS * 3_600_000,
     sessionMaxMs: raw.SESSION_MAX_HOURS * 3_600_000,
+    defaultQuotaBytes: raw.DEFAULT_QUOTA_BYTES ?? null,
     clientDir: raw.CLIENT_DIR ? path.resolve(base, raw.CLIENT_DIR) : undefined,
   };
 }

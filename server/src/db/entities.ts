@@ -1,5 +1,6 @@
 import { AlbumImageSchema, AlbumSchema } from '../modules/album/album.entity.js';
 import { AuditEventSchema } from '../modules/audit/audit-event.entity.js';
+import { EmailChangeSchema } from '../modules/lifecycle/email-change.entity.js';
 import { ImageSchema } from '../modules/image/image.entity.js';
 import { KnownDeviceSchema } from '../modules/device/known-device.entity.js';
 import { EmailTokenSchema } from '../modules/mail/email-token.entity.js';
@@ -25,4 +26,5 @@ export const entities = [
   KnownDeviceSchema,
   PasskeySchema,
   WebAuthnChallengeSchema,
+  EmailChangeSchema,
 ];

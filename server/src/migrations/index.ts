@@ -13,6 +13,8 @@ import { Migration20261204020000_mfa as SqliteMfa } from './sqlite/Migration2026
 import { Migration20261204030000_known_devices as SqliteKnownDevices } from './sqlite/Migration20261204030000_known_devices.js';
 import { Migration20261204040000_passkeys as SqlitePasskeys } from './sqlite/Migration20261204040000_passkeys.js';
 import { Migration20261205000000_gallery as SqliteGallery } from './sqlite/Migration20261205000000_gallery.js';
+import { Migration20261206000000_account_lifecycle as MysqlLifecycle } from './mysql/Migration20261206000000_account_lifecycle.js';
+import { Migration20261206000000_account_lifecycle as SqliteLifecycle } from './sqlite/Migration20261206000000_account_lifecycle.js';
 
 /** Every migration, in order, per dialect. Add new ones here after reviewing them. */
 export const mysqlMigrations = [
@@ -24,6 +26,7 @@ export const mysqlMigrations = [
   { name: 'Migration20261204030000_known_devices', class: MysqlKnownDevices },
   { name: 'Migration20261204040000_passkeys', class: MysqlPasskeys },
   { name: 'Migration20261205000000_gallery', class: MysqlGallery },
+  { name: 'Migration20261206000000_account_lifecycle', class: MysqlLifecycle },
 ];
 export const sqliteMigrations = [
   { name: 'Migration20261123000000_initial', class: SqliteInitial },
@@ -33,4 +36,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261204030000_known_devices', class: SqliteKnownDevices },
   { name: 'Migration20261204040000_passkeys', class: SqlitePasskeys },
   { name: 'Migration20261205000000_gallery', class: SqliteGallery },
+  { name: 'Migration20261206000000_account_lifecycle', class: SqliteLifecycle },
 ];

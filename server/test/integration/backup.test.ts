@@ -17,7 +17,7 @@ import { startTestServer, startTestServerOn, type TestServer } from '../support/
  */
 const IMAGES = `{ images(first: 100) { totalCount nodes { id filename originalUrl } } }`;
 
-const cli = (vars: Record<string, string>, ...args: string[]) => runCli('backup', vars, ...args);
+const cli = (vars: Record<string, string>, ...args: string[]) => runCli('backup', vars, args);
 
 const bytesOf = async (res: Response) => Buffer.from(await res.arrayBuffer());
 

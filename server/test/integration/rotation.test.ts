@@ -16,7 +16,7 @@ import { openRawDb, type Row } from '../support/raw-db.js';
  */
 
 
-const runKeys = (vars: Record<string, string>, ...args: string[]) => runCli('keys', vars, ...args);
+const runKeys = (vars: Record<string, string>, ...args: string[]) => runCli('keys', vars, args);
 
 interface KeyFile {
   current: string;

@@ -34,29 +34,6 @@ export interface SpawnOptions {
   built?: boolean;
 }
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one of the server's command-line tools (src/cli/<name>.ts) as its own process, with only `vars` for settings. */
-export function runCli(name: string, vars: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`, ...args], {
-      cwd: SERVER_DIR,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Starts the real server as its own process and waits until it answers. */
 export async function spawnServer(vars: Record<string, string>, { nodeArgs = [], built = false }: SpawnOptions = {}): Promise<ServerProcess> {
   // A caller that must know the port first (for PUBLIC_URL) picks it.
@@ -108,4 +85,28 @@ export async function spawnServer(vars: Record<string, string>, { nodeArgs = [],
       return exited;
     },
   };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one of the server's command-line tools (src/cli/<name>.ts) as its own process with `vars` as its whole environment; `stdin` is piped in. */
+export function runCli(name: string, vars: Record<string, string>, args: readonly string[], stdin = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`, ...args], {
+      cwd: SERVER_DIR,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
 }

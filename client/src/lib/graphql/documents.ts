@@ -14,6 +14,7 @@ const UserFields = graphql(`
     username
     email
     emailVerified
+    role
     createdAt
   }
 `);
@@ -218,6 +219,104 @@ export const VerifyEmailMutation = graphql(
 export const ResendVerificationEmailMutation = graphql(`
   mutation ResendVerificationEmail {
     resendVerificationEmail
+  }
+`);
+
+/** Opens the link mailed to a new address: the account's address switches. */
+export const ConfirmEmailChangeMutation = graphql(`
+  mutation ConfirmEmailChange($token: String!) {
+    confirmEmailChange(token: $token) {
+      id
+      email
+    }
+  }
+`);
+
+export const ChangeEmailMutation = graphql(`
+  mutation ChangeEmail($newEmail: String!, $password: String!) {
+    changeEmail(newEmail: $newEmail, password: $password)
+  }
+`);
+
+export const DeleteAccountMutation = graphql(`
+  mutation DeleteAccount($password: String!) {
+    deleteAccount(password: $password)
+  }
+`);
+
+/** The admin console: accounts with counts and sizes, never anything about photos. */
+export const AdminUsersQuery = graphql(`
+  query AdminUsers($first: Int, $after: String, $search: String) {
+    adminUsers(first: $first, after: $after, search: $search) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        username
+        email
+        role
+        emailVerified
+        disabled
+        createdAt
+        lastLoginAt
+        imageCount
+        storageBytes
+        quotaBytes
+      }
+    }
+  }
+`);
+
+export type AdminUser = ResultOf<typeof AdminUsersQuery>['adminUsers']['nodes'][number];
+
+export const AdminActionsQuery = graphql(`
+  query AdminActions($first: Int) {
+    adminActions(first: $first) {
+      id
+      event
+      createdAt
+      targetUsername
+      actor
+      quotaBytes
+    }
+  }
+`);
+
+export const AdminSetUserDisabledMutation = graphql(`
+  mutation AdminSetUserDisabled($id: ID!, $disabled: Boolean!) {
+    adminSetUserDisabled(id: $id, disabled: $disabled) {
+      id
+      disabled
+    }
+  }
+`);
+
+export const AdminSetUserQuotaMutation = graphql(`
+  mutation AdminSetUserQuota($id: ID!, $quotaBytes: SafeInt) {
+    adminSetUserQuota(id: $id, quotaBytes: $quotaBytes) {
+      id
+      quotaBytes
+    }
+  }
+`);
+
+export const AdminDeleteUserMutation = graphql(`
+  mutation AdminDeleteUser($id: ID!) {
+    adminDeleteUser(id: $id)
+  }
+`);
+
+/** The viewer's storage use and quota (Settings → Storage). */
+export const StorageQuery = graphql(`
+  query Storage {
+    me {
+      id
+      storageBytes
+      quotaBytes
+    }
   }
 `);
 

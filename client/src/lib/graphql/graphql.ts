@@ -11,7 +11,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  */
 export const graphql = initGraphQLTada<{
   introspection: introspection;
-  scalars: { DateTime: string; JSON: JsonValue; Upload: File };
+  scalars: { DateTime: string; JSON: JsonValue; Upload: File; SafeInt: number };
   disableMasking: true;
 }>();
 

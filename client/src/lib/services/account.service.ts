@@ -1,8 +1,11 @@
 import { AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
 import {
+  ChangeEmailMutation,
   ChangePasswordMutation,
+  ConfirmEmailChangeMutation,
   CreateApiTokenMutation,
+  DeleteAccountMutation,
   RequestPasswordResetMutation,
   ResendVerificationEmailMutation,
   ResetPasswordMutation,
@@ -67,6 +70,34 @@ export async function verifyEmail(token: string): Promise<Outcome<User>> {
   // The link may be opened in a tab where the same person is logged in: the banner goes away.
   if (auth.user?.id === user.id) auth.setEmailVerified(true);
   return { ok: true, value: user };
+}
+
+/** Asks for the change; the address switches only once the link mailed to the new address is opened. */
+export async function changeEmail(newEmail: string, password: string): Promise<Outcome<true>> {
+  const result = await client.mutation(ChangeEmailMutation, { newEmail, password }).toPromise();
+  if (result.error || result.data?.changeEmail !== true) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not change your e-mail address' }));
+  }
+  toasts.success(`We sent a link to ${newEmail}. Your address changes once you open it.`);
+  return { ok: true, value: true };
+}
+
+/** Deletes the account and everything in it; the caller leaves the app afterwards. */
+export async function deleteAccount(password: string): Promise<Outcome<true>> {
+  const result = await client.mutation(DeleteAccountMutation, { password }).toPromise();
+  if (result.error || result.data?.deleteAccount !== true) {
+    return failed(handleError(result.error ?? new AppError('UNKNOWN'), { context: 'Could not delete your account' }));
+  }
+  auth.clear();
+  return { ok: true, value: true };
+}
+
+/** The new address, once the link from it is opened; BAD_USER_INPUT for a dead link. */
+export async function confirmEmailChange(token: string): Promise<Outcome<string>> {
+  const result = await client.mutation(ConfirmEmailChangeMutation, { token }).toPromise();
+  const changed = result.data?.confirmEmailChange;
+  if (result.error || !changed) return failed(handleError(result.error ?? new AppError('UNKNOWN'), { sessionExpiry: false, silent: true }));
+  return { ok: true, value: changed.email };
 }
 
 export async function resendVerificationEmail(): Promise<boolean> {

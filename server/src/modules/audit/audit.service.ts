@@ -26,7 +26,18 @@ export type AuditEventName =
   | 'mfa.recovery.regenerate'
   | 'mfa.recovery.use'
   | 'passkey.add'
-  | 'passkey.remove';
+  | 'passkey.remove'
+  | 'admin.create'
+  | 'admin.promote'
+  | 'admin.demote'
+  | 'admin.disable'
+  | 'admin.enable'
+  | 'admin.quota'
+  | 'admin.delete'
+  | 'account.delete'
+  | 'email.change.request'
+  | 'email.change'
+  | 'export';
 
 /** Repeats of one event by one account and address within this time are one row with a count. */
 const REPEAT_WINDOW_MS = 60_000;

@@ -35,6 +35,8 @@ export class Image {
    */
   contentHash: Opt<string> | null = null;
   contentHashKeyId: Opt<string> | null = null;
+  /** What it counts against its owner's quota: original plus display image and thumbnail. */
+  storedBytes: Opt<number> = 0;
 }
 
 export const ImageSchema = defineEntity({
@@ -62,6 +64,7 @@ export const ImageSchema = defineEntity({
     trashedAt: p.datetime(3).nullable(),
     contentHash: p.string().length(64).nullable(),
     contentHashKeyId: p.string().length(32).nullable(),
+    storedBytes: p.bigint('number').defaultRaw('0'),
   },
   // Gallery pages: the owner's images not in the trash (trashed_at is null), newest first.
   indexes: [{ properties: ['owner', 'trashedAt', 'createdAt', 'id'] }],

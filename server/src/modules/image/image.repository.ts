@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { ExpressionBuilder } from 'kysely';
 import { asBool, asDate, bindBool, db, rawDb, type Database } from '../../db/database.js';
+import { QuotaRepository } from '../quota/quota.repository.js';
 
 /** An image row without its lazy columns (sealed metadata and search document). */
 export interface ImageRecord {
@@ -28,6 +29,8 @@ export interface NewImage extends ImageRecord {
   metadataSealed: string | null;
   contentHash: string;
   contentHashKeyId: string;
+  /** What it counts against its owner's quota: original plus variants (0: counted nowhere). */
+  storedBytes?: number;
 }
 
 /**
@@ -143,6 +146,9 @@ function toImage(row: ImageRow): ImageRecord {
  * method hands out another user's row to a caller that forgot to check.
  */
 export class ImageRepository {
+  /** Deleting an image gives its bytes back to its owner's quota, in the same transaction. */
+  private readonly quota = new QuotaRepository();
+
   /** The owner's image in `state`, or null. Runs for every media GET: no value plugin. */
   async findOwned(em: EntityManager, ownerId: string, id: string, state: ImageState = 'gallery'): Promise<ImageRecord | null> {
     const row = await rawDb(em)
@@ -262,8 +268,19 @@ export class ImageRepository {
   /** Deletes those of `ids` that are still in the trash (a restore in between wins); returns the ids deleted. */
   async deleteTrashed(em: EntityManager, ids: readonly string[]): Promise<number> {
     if (!ids.length) return 0;
-    const result = await db(em).deleteFrom('images').where('id', 'in', [...ids]).where(inState('trash')).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    // Row by row, so each delete that removed its row gives exactly its bytes back to the quota.
+    return em.transactional(async (tx) => {
+      let deleted = 0;
+      for (const id of ids) {
+        const row = await db(tx).selectFrom('images').select(['user_id', 'stored_bytes']).where('id', '=', id).where(inState('trash')).executeTakeFirst();
+        if (!row) continue;
+        const gone = Number((await db(tx).deleteFrom('images').where('id', '=', id).where(inState('trash')).executeTakeFirst()).numDeletedRows) > 0;
+        if (!gone) continue;
+        deleted++;
+        await this.quota.release(tx, row.user_id, Number(row.stored_bytes));
+      }
+      return deleted;
+    });
   }
 
   /** The sealed metadata of one image (a lazy column: only the detail view asks). */
@@ -291,6 +308,7 @@ export class ImageRepository {
         storage_id: image.storageId,
         display_mime_type: image.displayMimeType,
         thumbnail_mime_type: image.thumbnailMimeType,
+        stored_bytes: image.storedBytes ?? 0,
         created_at: image.createdAt,
         favorite: bindBool(image.favorite),
         trashed_at: image.trashedAt,
@@ -300,8 +318,17 @@ export class ImageRepository {
       .execute();
   }
 
+  /**
+   * Removes the row and gives its bytes back to its owner's quota, in one transaction; only the
+   * delete that removed the row gives them back, so two racing deletes can't both.
+   */
   async delete(em: EntityManager, id: string): Promise<boolean> {
-    return Number((await db(em).deleteFrom('images').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+    return em.transactional(async (tx) => {
+      const row = await db(tx).selectFrom('images').select(['user_id', 'stored_bytes']).where('id', '=', id).executeTakeFirst();
+      const gone = Number((await db(tx).deleteFrom('images').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+      if (gone && row) await this.quota.release(tx, row.user_id, Number(row.stored_bytes));
+      return gone;
+    });
   }
 
   /** Which of these storage ids belong to an image row (for the orphan sweep). */

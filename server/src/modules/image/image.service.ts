@@ -13,6 +13,7 @@ import type { SealedStore } from '../../storage/sealed-store.js';
 import { addressKey, type Scope, type SignedInScope } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RateLimitService, RateRule } from '../ratelimit/rate-limit.service.js';
+import type { QuotaService } from '../quota/quota.service.js';
 import { sanitizeFilename } from './filename.js';
 import { prepareImage, sealAndStore } from './image.pipeline.js';
 import type { ImageRecord, ImageRepository, ImageScope } from './image.repository.js';
@@ -57,6 +58,7 @@ export interface ImageServiceDeps {
   limits: ImageLimits;
   /** Unverified accounts may not upload. */
   requireVerifiedEmail: boolean;
+  quota: QuotaService;
 }
 
 /** A position in a listing: the last row's sort time (ms) and id, and the order it belongs to. */
@@ -250,7 +252,12 @@ export class ImageService {
     if (same) return this.answerDuplicate(scope, same);
     const { processed, metadata } = await prepareImage(bytes, limits, queue);
     const filename = sanitizeFilename(file.filename);
-    const sealed = await sealAndStore(store, { ownerId: user.id, bytes, filename, processed, metadata });
+    // Held before any byte is written (QUOTA_EXCEEDED otherwise), given back if the image never commits.
+    const storage = await this.deps.quota.reserve(scope, user.id, bytes.length + processed.display.data.length + processed.thumbnail.data.length);
+    const sealed = await sealAndStore(store, { ownerId: user.id, bytes, filename, processed, metadata }).catch(async (error: unknown) => {
+      await storage.release();
+      throw error;
+    });
     const image: ImageRecord = {
       id: sealed.imageId,
       ownerId: user.id,
@@ -272,10 +279,17 @@ export class ImageService {
     };
     const [current] = hashes;
     try {
-      await images.insert(scope.em, { ...image, metadataSealed: sealed.metadataSealed, contentHash: current!.hash, contentHashKeyId: current!.keyId });
+      await images.insert(scope.em, {
+        ...image,
+        metadataSealed: sealed.metadataSealed,
+        contentHash: current!.hash,
+        contentHashKeyId: current!.keyId,
+        storedBytes: storage.bytes,
+      });
     } catch (error) {
-      // The row never committed: its files must not outlive it.
+      // The row never committed: its files must not outlive it, nor its bytes count.
       await store.delete(sealed.storageId).catch(() => undefined);
+      await storage.release();
       // The same bytes committed meanwhile by a concurrent upload: answer that one.
       const winner = isUniqueViolation(error) ? await images.findByContentHash(scope.em, user.id, [current!.hash]) : null;
       if (winner) return this.answerDuplicate(scope, winner);

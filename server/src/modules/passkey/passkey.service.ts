@@ -7,7 +7,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { createHmac, randomBytes } from 'node:crypto';
-import { badInput, notFound, AppError } from '../../errors.js';
+import { accountDisabled, AppError, badInput, notFound } from '../../errors.js';
 import { isUniqueViolation } from '../../db/database.js';
 import type { Account, Scope, SignedInScope } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -181,8 +181,11 @@ export class PasskeyService {
     if (challengeUser && challengeUser !== passkey.userId) throw unverified();
     const { newCounter } = verification.authenticationInfo;
     if (!(await this.passkeys.recordUse(scope.em, passkey.id, passkey.counter, newCounter, new Date()))) throw unverified();
-    const account = await this.accounts.findById(scope.em, passkey.userId);
-    if (!account) throw new AppError('UNAUTHENTICATED', 'This passkey belongs to no account any more.');
+    const found = await this.accounts.findSignInAccount(scope.em, passkey.userId);
+    if (!found) throw new AppError('UNAUTHENTICATED', 'This passkey belongs to no account any more.');
+    // As with a right password: the passkey was genuine, and the account is switched off.
+    if (found.disabled) throw accountDisabled();
+    const { disabled: _disabled, ...account } = found;
     return account;
   }
 

@@ -1,5 +1,5 @@
 import type { BackgroundJobs } from '../../background.js';
-import { AppError } from '../../errors.js';
+import { accountDisabled, AppError } from '../../errors.js';
 import { addressKey, type Account, type Scope, type SignedInScope, type Viewer } from '../../scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DeviceService } from '../device/device.service.js';
@@ -103,6 +103,8 @@ export class AuthService {
     }
     await attempt.release();
     await limits.clear(scope, nameKey);
+    // Only after the right password: a wrong one gets the usual answer, so this tells nothing to a guesser.
+    if (known?.disabled) throw accountDisabled();
     const { token } = await sessions.create(scope, user.id);
     await audit.record(scope, 'login.success', user.id);
     return { user, token, deviceToken: await devices.signedIn(scope, user, deviceToken) };

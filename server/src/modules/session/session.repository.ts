@@ -50,6 +50,9 @@ export class SessionRepository {
       .select(['s.id', 's.user_id', 's.created_at', 's.last_seen_at', 's.expires_at', 's.user_agent', 's.ip'])
       .select(['u.username', 'u.email', 'u.email_verified', 'u.role', 'u.created_at as user_created_at'])
       .where('s.token_hash', '=', tokenHash)
+      // A disabled account, or one being deleted, has no working credential, whatever rows remain.
+      .where('u.disabled', '=', 0 as unknown as boolean)
+      .where('u.deleting_at', 'is', null)
       .executeTakeFirst();
     if (!row) return null;
     return {

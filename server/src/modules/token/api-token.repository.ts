@@ -48,6 +48,9 @@ export class ApiTokenRepository {
       .select(['t.id', 't.user_id', 't.name', 't.prefix', 't.created_at', 't.last_used_at', 't.expires_at'])
       .select(['u.username', 'u.email', 'u.email_verified', 'u.role', 'u.created_at as user_created_at'])
       .where('t.token_hash', '=', tokenHash)
+      // A disabled account, or one being deleted, has no working credential, whatever rows remain.
+      .where('u.disabled', '=', 0 as unknown as boolean)
+      .where('u.deleting_at', 'is', null)
       .executeTakeFirst();
     if (!row) return null;
     return { token: toToken(row), user: toAccount({ ...row, id: row.user_id, created_at: row.user_created_at }) };

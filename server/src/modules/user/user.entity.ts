@@ -13,6 +13,14 @@ export class User {
   /** USER or ADMIN; only the admin command line changes it. */
   role: Opt<Role> = 'USER';
   createdAt: Opt<Date> = new Date();
+  /** Set by an admin: no session, token or login works while it is. */
+  disabled: Opt<boolean> = false;
+  /** Bytes stored for this account (originals plus variants), reserved before an upload writes any. */
+  storageBytes: Opt<number> = 0;
+  /** Most bytes it may store; null: no quota. */
+  quotaBytes: number | null = null;
+  /** When its deletion started; such an account is gone for every purpose but the deletion's resumption. */
+  deletingAt: Date | null = null;
 }
 
 /**
@@ -31,5 +39,9 @@ export const UserSchema = defineEntity({
     emailVerified: p.boolean().default(false),
     role: p.string().$type<Role>().length(8).default('USER'),
     createdAt: p.datetime(3),
+    disabled: p.boolean().default(false),
+    storageBytes: p.bigint('number').defaultRaw('0'),
+    quotaBytes: p.bigint('number').nullable(),
+    deletingAt: p.datetime(3).nullable(),
   },
 });

@@ -7,6 +7,8 @@ import { User } from './user.entity.js';
 /** An account with its password hash: only sign-in and password changes ever read this. */
 export interface Credentials extends Account {
   passwordHash: string;
+  /** Disabled by an admin: the right password answers ACCOUNT_DISABLED. */
+  disabled: boolean;
 }
 
 export interface NewAccount {
@@ -32,16 +34,26 @@ export function toAccount(row: AccountRow): Account {
 }
 
 export class UserRepository {
+  /** `defaultQuotaBytes`: the quota every new account starts with (DEFAULT_QUOTA_BYTES); null: none. */
+  constructor(private readonly options: { defaultQuotaBytes: number | null } = { defaultQuotaBytes: null }) {}
+
   async findById(em: EntityManager, id: string): Promise<Account | null> {
     const row = await db(em).selectFrom('users').select(ACCOUNT_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ? toAccount(row) : null;
   }
 
+  /** An account that may sign in (not being deleted), with whether an admin disabled it; null when there is none. */
+  async findSignInAccount(em: EntityManager, id: string): Promise<(Account & { disabled: boolean }) | null> {
+    const row = await db(em).selectFrom('users').select([...ACCOUNT_COLUMNS, 'disabled']).where('id', '=', id).where('deleting_at', 'is', null).executeTakeFirst();
+    return row ? { ...toAccount(row), disabled: asBool(row.disabled) } : null;
+  }
+
   /** The account a login name belongs to: an e-mail address when it has an @, else a username. */
   async findCredentials(em: EntityManager, login: { email: string } | { username: string }): Promise<Credentials | null> {
-    const query = db(em).selectFrom('users').select([...ACCOUNT_COLUMNS, 'password_hash']);
+    // An account being deleted is already gone for sign-in.
+    const query = db(em).selectFrom('users').select([...ACCOUNT_COLUMNS, 'password_hash', 'disabled']).where('deleting_at', 'is', null);
     const row = await ('email' in login ? query.where('email', '=', login.email) : query.where('username', '=', login.username)).executeTakeFirst();
-    return row ? { ...toAccount(row), passwordHash: row.password_hash } : null;
+    return row ? { ...toAccount(row), passwordHash: row.password_hash, disabled: asBool(row.disabled) } : null;
   }
 
   async findByEmail(em: EntityManager, email: string): Promise<Account | null> {
@@ -77,6 +89,7 @@ export class UserRepository {
           // email_verified: the column's default (false); SQLite binds no booleans.
           role: created.role,
           created_at: created.createdAt,
+          quota_bytes: this.options.defaultQuotaBytes,
         })
         .execute();
     } catch (error) {

@@ -75,7 +75,7 @@ export class UserService {
       ok = false;
     }
     if (!user || !ok) throw invalid;
-    const { passwordHash: _hash, ...account } = user;
+    const { passwordHash: _hash, disabled: _disabled, ...account } = user;
     return account;
   }
 
