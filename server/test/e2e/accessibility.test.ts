@@ -40,6 +40,10 @@ describe.skipIf(missing !== null)('accessibility, keyboard and small screens (Ch
     user = await newUser(server.url);
     imageId = (await user.client.uploadOk(await fixtures.jpeg({ width: 640, height: 480, gps: { lat: 48.8584, lon: 2.2945 } }), 'tower.jpg')).id;
     await user.client.uploadOk(await fixtures.png(), 'harbour.png');
+    // A third photo in the trash, so the Trash page is checked with something in it.
+    const trashed = (await user.client.uploadOk(await fixtures.jpeg({ width: 320, height: 240 }), 'trashed.jpg')).id;
+    const moved = await user.client.gql<{ trashImages: number }>('mutation($ids:[ID!]!){ trashImages(ids:$ids) }', { ids: [trashed] });
+    expect(moved.data?.trashImages).toBe(1);
   });
 
   afterAll(async () => {
@@ -100,7 +104,7 @@ describe.skipIf(missing !== null)('accessibility, keyboard and small screens (Ch
 
   it('has no axe violations on any page, on a desktop and on a 390 px phone, and no page scrolls sideways on the phone', async () => {
     const signedOut = ['/login', '/register', '/forgot-password', '/reset-password', '/verify-email'];
-    const signedIn = ['/', `/images/${imageId}`, '/upload', '/settings/password', '/settings/sessions', '/settings/tokens', '/settings/activity', '/?q=nothing-matches'];
+    const signedIn = ['/', `/images/${imageId}`, '/upload', '/settings/password', '/settings/sessions', '/settings/tokens', '/settings/activity', '/?q=nothing-matches', '/trash'];
     const found: string[] = [];
     const context = page.context();
     for (const viewport of [DESKTOP, PHONE]) {

@@ -77,11 +77,16 @@ describe.skipIf(missing !== null)('browser journey (Chromium)', () => {
     await expect.poll(() => page.getByRole('heading', { name: 'Location' }).count()).toBe(1);
     await expect.poll(() => page.getByText(/48\.8584\d*° N/).count()).toBeGreaterThan(0);
 
+    // Delete moves it to the trash; emptying the trash deletes it for good.
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await page.getByRole('button', { name: 'Delete permanently' }).click();
     await page.waitForURL((url) => url.pathname === '/');
     await expect.poll(() => page.locator('a.tile').count()).toBe(1);
     await expect.poll(() => page.locator('img[alt="sunrise.jpg"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Trash' }).click();
+    await page.waitForURL((url) => url.pathname === '/trash');
+    await page.getByRole('button', { name: 'Empty trash' }).click();
+    await page.getByRole('button', { name: 'Delete permanently' }).click();
+    await expect.poll(() => page.getByTestId('trash-empty').count()).toBe(1);
 
     const imageId = href!.split('/').pop()!;
     const gone = await page.evaluate(async (id) => (await fetch(`/media/${id}/thumbnail`)).status, imageId);

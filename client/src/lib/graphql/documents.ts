@@ -133,6 +133,7 @@ export const ImageQuery = graphql(
         ...ImageSummaryFields
         url
         originalUrl
+        favorite
         details {
           ...ImageDetailsFields
         }
@@ -180,6 +181,45 @@ export const LogoutMutation = graphql(`
 export const DeleteImageMutation = graphql(`
   mutation DeleteImage($id: ID!) {
     deleteImage(id: $id)
+  }
+`);
+
+/** The trash, newest upload first. */
+export const TrashedImagesQuery = graphql(
+  `
+    query TrashedImages($first: Int!, $after: String) {
+      trashedImages(first: $first, after: $after) {
+        ...ImageConnectionFields
+      }
+    }
+  `,
+  [ImageConnectionFields],
+);
+
+export const TrashImagesMutation = graphql(`
+  mutation TrashImages($ids: [ID!]!) {
+    trashImages(ids: $ids)
+  }
+`);
+
+export const RestoreImagesMutation = graphql(`
+  mutation RestoreImages($ids: [ID!]!) {
+    restoreImages(ids: $ids)
+  }
+`);
+
+export const EmptyTrashMutation = graphql(`
+  mutation EmptyTrash {
+    emptyTrash
+  }
+`);
+
+export const SetFavoriteMutation = graphql(`
+  mutation SetFavorite($id: ID!, $favorite: Boolean!) {
+    setFavorite(id: $id, favorite: $favorite) {
+      id
+      favorite
+    }
   }
 `);
 

@@ -1,12 +1,16 @@
 import { GALLERY_PAGE_SIZE } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { ImagesQuery, SearchImagesQuery, type ImageFilter, type ImageSummary } from '../graphql/documents.ts';
+import { ImagesQuery, SearchImagesQuery, TrashedImagesQuery, type ImageFilter, type ImageSummary } from '../graphql/documents.ts';
 import { appendUnique, prependUnique } from '../pagination.ts';
 import { handleError } from '../services/handle-error.ts';
 
-/** The gallery's pages of photos, newest first, fetched fresh from the server every time. */
+/** Which list a feed pages through: the gallery, or the trash. */
+export type FeedSource = 'gallery' | 'trash';
+
+/** The gallery's (or the trash's) pages of photos, newest first, fetched fresh from the server every time. */
 export class GalleryFeed {
+  readonly source: FeedSource;
   images = $state<ImageSummary[]>([]);
   /** The search shown, or null for every photo. */
   filter = $state.raw<ImageFilter | null>(null);
@@ -19,6 +23,10 @@ export class GalleryFeed {
   #endCursor: string | null = null;
   /** Bumped by reload(), so an answer to an older request is ignored. */
   #generation = 0;
+
+  constructor(source: FeedSource = 'gallery') {
+    this.source = source;
+  }
 
   /** True once the first page has arrived. */
   get loaded(): boolean {
@@ -61,22 +69,32 @@ export class GalleryFeed {
     this.totalCount = (this.totalCount ?? 0) + added;
   }
 
+  /** Takes photos off the list without refetching (restored from, or deleted in, the trash). */
+  remove(ids: readonly string[]): void {
+    const before = this.images.length;
+    this.images = this.images.filter((image) => !ids.includes(image.id));
+    if (this.totalCount !== null) this.totalCount = Math.max(0, this.totalCount - (before - this.images.length));
+  }
+
   async #fetch(after: string | null): Promise<void> {
     const generation = this.#generation;
     this.loading = true;
     this.refreshing = after === null && this.loaded;
     this.error = null;
     const filter = this.filter;
-    const result = await (filter
+    const result = await (this.source === 'trash'
+      ? client.query(TrashedImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+      : filter
       ? client.query(SearchImagesQuery, { first: GALLERY_PAGE_SIZE, after, filter }, { requestPolicy: 'network-only' })
       : client.query(ImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
     ).toPromise();
     if (generation !== this.#generation) return;
     this.loading = false;
     this.refreshing = false;
-    const page = result.data?.images;
+    const data = result.data;
+    const page = data && ('trashedImages' in data ? data.trashedImages : data.images);
     if (result.error || !page) {
-      this.error = handleError(result.error, { context: filter ? 'Could not search your photos' : 'Could not load your photos' });
+      this.error = handleError(result.error, { context: this.source === 'trash' ? 'Could not load the trash' : filter ? 'Could not search your photos' : 'Could not load your photos' });
       return;
     }
     this.images = after ? appendUnique(this.images, page.nodes) : page.nodes;

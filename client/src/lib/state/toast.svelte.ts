@@ -9,6 +9,13 @@ export interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  /** One button beside the message, such as Undo; the toast goes once it is used. */
+  action?: ToastAction;
+}
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 const TIMEOUT_MS: Record<ToastKind, number> = { success: 7000, info: 7000, error: 12000 };
@@ -20,22 +27,22 @@ class Toaster {
   #timers = new Map<number, ReturnType<typeof setTimeout>>();
   #paused = false;
 
-  show(message: string, kind: ToastKind = 'info'): number {
+  show(message: string, kind: ToastKind = 'info', action?: ToastAction): number {
     // The same message again (a double click, a retry) restarts its timer instead of stacking.
     const same = this.items.find((t) => t.kind === kind && t.message === message);
     if (same) {
       this.#schedule(same);
       return same.id;
     }
-    const toast: Toast = { id: this.#nextId++, kind, message };
+    const toast: Toast = action ? { id: this.#nextId++, kind, message, action } : { id: this.#nextId++, kind, message };
     this.items = [...this.items, toast].slice(-MAX_TOASTS);
     for (const id of this.#timers.keys()) if (!this.items.some((t) => t.id === id)) this.#clearTimer(id);
     this.#schedule(toast);
     return toast.id;
   }
 
-  success(message: string): number {
-    return this.show(message, 'success');
+  success(message: string, action?: ToastAction): number {
+    return this.show(message, 'success', action);
   }
 
   error(message: string): number {
@@ -44,6 +51,13 @@ class Toaster {
 
   info(message: string): number {
     return this.show(message, 'info');
+  }
+
+  /** Runs a toast's action once and takes the toast away. */
+  act(id: number): void {
+    const toast = this.items.find((t) => t.id === id);
+    this.dismiss(id);
+    toast?.action?.run();
   }
 
   dismiss(id: number): void {

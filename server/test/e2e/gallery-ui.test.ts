@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fixtures from '../fixtures/images.js';
+import { browserTestsUnavailable, launchBrowser } from '../support/browser.js';
+import { newUser, type TestUser } from '../support/client.js';
+import { spawnServer, type ServerProcess } from '../support/process.js';
+
+const missing = browserTestsUnavailable('the gallery UI journey');
+
+/** The gallery's trash, favourites, albums and viewer, through real clicks and keys in Chromium. */
+describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  let user: TestUser;
+  /** Uploaded oldest first, so the gallery (newest upload first) shows them as c, b, a. */
+  const ids: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-galui-'));
+    server = await spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+    ({ browser, page } = await launchBrowser(15_000));
+    user = await newUser(server.url);
+    ids.a = (await user.client.uploadOk(await fixtures.jpeg({ width: 300, height: 200 }), 'a.jpg')).id;
+    ids.b = (await user.client.uploadOk(await fixtures.jpeg({ width: 310, height: 200 }), 'b.jpg')).id;
+    ids.c = (await user.client.uploadOk(await fixtures.jpeg({ width: 320, height: 200 }), 'c.jpg')).id;
+
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Username or e-mail').fill(user.username);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const tiles = () => page.locator('a.tile');
+  const tileNames = () => tiles().locator('img').evaluateAll((imgs) => imgs.map((img) => img.getAttribute('alt')));
+
+  async function openPhoto(name: string): Promise<void> {
+    await page.goto(`${server.url}/`);
+    await tiles().filter({ has: page.locator(`img[alt="${name}"]`) }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/images/'));
+    await page.getByRole('heading', { name }).waitFor();
+  }
+
+  it('Delete moves a photo to the trash, Undo brings it back, and the Trash page restores', async () => {
+    await page.goto(`${server.url}/`);
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+
+    await openPhoto('a.jpg');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg']);
+    await expect.poll(() => page.getByText('Moved “a.jpg” to the trash.').count()).toBe(1);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForURL(`**/images/${ids.a}`);
+    await expect.poll(() => page.getByText('Restored “a.jpg”.').count()).toBe(1);
+    await page.goto(`${server.url}/`);
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+
+    // Again, and this time back from the Trash page, reached from the header.
+    await openPhoto('b.jpg');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await expect.poll(tileNames).toEqual(['c.jpg', 'a.jpg']);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trash' }).click();
+    await page.waitForURL((url) => url.pathname === '/trash');
+    await expect.poll(() => page.getByTestId('trash-count').textContent()).toMatch(/1 photo/);
+    // The thumbnail is served from the trash too.
+    await expect.poll(() => page.locator('img[alt="b.jpg"]').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Restore b.jpg' }).click();
+    await expect.poll(() => page.getByTestId('trash-empty').count()).toBe(1);
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+  });
+});
