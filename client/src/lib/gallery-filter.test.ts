@@ -21,13 +21,23 @@ describe('gallery filter ↔ URL', () => {
       format: 'png',
       from: '2024-05-01',
       to: '2024-05-31',
+      fav: '',
     });
   });
 
+  it('reads the favourites switch only as fav=1', () => {
+    expect(filterFromSearchParams(params('fav=1')).fav).toBe('1');
+    expect(filterFromSearchParams(params('fav=true')).fav).toBe('');
+    expect(filterFromSearchParams(params('fav=0')).fav).toBe('');
+    expect(filterToSearch(normalizeFilter({ q: 'sea', fav: '1' }))).toBe('?q=sea&fav=1');
+    expect(isFilterActive(normalizeFilter({ fav: '1' }))).toBe(true);
+    expect(toImageFilter(normalizeFilter({ fav: '1' }))).toEqual({ favorite: true });
+  });
+
   it('round-trips through the URL', () => {
-    const filter = { q: 'sun & sea?', camera: 'Fuji', format: 'webp', from: '2023-01-01', to: '' } as const;
+    const filter = { q: 'sun & sea?', camera: 'Fuji', format: 'webp', from: '2023-01-01', to: '', fav: '1' } as const;
     const search = filterToSearch(filter);
-    expect(search).toBe('?q=sun+%26+sea%3F&camera=Fuji&format=webp&from=2023-01-01');
+    expect(search).toBe('?q=sun+%26+sea%3F&camera=Fuji&format=webp&from=2023-01-01&fav=1');
     expect(filterFromSearchParams(params(search.slice(1)))).toEqual(filter);
   });
 
@@ -44,6 +54,7 @@ describe('gallery filter ↔ URL', () => {
       format: '',
       from: '',
       to: '',
+      fav: '',
     });
     expect(normalizeFilter({ q: 'a\u0000b\u202ec' }).q).toBe('abc');
   });

@@ -2,7 +2,7 @@ import { IMAGE_FORMAT_NAMES, IMAGE_FORMATS, isImageFormat, SEARCH_TEXT_MAX, type
 import type { ImageFilter } from './graphql/documents.ts';
 
 /**
- * The gallery's search, as it lives in the address bar (?q=&camera=&format=&from=&to=) so it
+ * The gallery's search, as it lives in the address bar (?q=&camera=&format=&from=&to=&fav=) so it
  * survives a reload and can be bookmarked, and as the server's `ImageFilter`. The query string
  * is untrusted input like any other: unknown formats and impossible dates are dropped.
  */
@@ -21,12 +21,14 @@ export interface GalleryFilter {
   /** Capture date range, inclusive, as YYYY-MM-DD. */
   from: string;
   to: string;
+  /** '1': favourites only. A string like the rest, as the address bar holds it. */
+  fav: '1' | '';
 }
 
-export const EMPTY_FILTER: Readonly<GalleryFilter> = Object.freeze({ q: '', camera: '', format: '', from: '', to: '' });
+export const EMPTY_FILTER: Readonly<GalleryFilter> = Object.freeze({ q: '', camera: '', format: '', from: '', to: '', fav: '' });
 
 /** The query-string names, in the order they are written. */
-const PARAMS = ['q', 'camera', 'format', 'from', 'to'] as const satisfies ReadonlyArray<keyof GalleryFilter>;
+const PARAMS = ['q', 'camera', 'format', 'from', 'to', 'fav'] as const satisfies ReadonlyArray<keyof GalleryFilter>;
 
 /** Trimmed, without control characters, at most SEARCH_TEXT_MAX characters. */
 export function cleanFilterText(raw: string | null | undefined): string {
@@ -61,6 +63,7 @@ export function normalizeFilter(raw: Partial<Record<keyof GalleryFilter, string 
     format: cleanFormat(raw.format),
     from: cleanDate(raw.from),
     to: cleanDate(raw.to),
+    fav: raw.fav?.trim() === '1' ? '1' : '',
   };
 }
 
@@ -108,5 +111,6 @@ export function toImageFilter(filter: GalleryFilter): ImageFilter | null {
   if (filter.format) result.format = toFormatEnum(filter.format);
   if (filter.from) result.takenFrom = `${filter.from}T00:00:00.000Z`;
   if (filter.to) result.takenTo = `${filter.to}T23:59:59.999Z`;
+  if (filter.fav) result.favorite = true;
   return result;
 }

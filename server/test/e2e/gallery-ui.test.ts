@@ -82,4 +82,26 @@ describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
     await page.getByRole('link', { name: 'Gallery' }).click();
     await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
   });
+
+  it('a star on the photo page marks a favourite, and the gallery filters by it', async () => {
+    await openPhoto('c.jpg');
+    const star = page.getByRole('button', { name: 'Favourite' });
+    expect(await star.getAttribute('aria-pressed')).toBe('false');
+    await star.click();
+    await expect.poll(() => star.getAttribute('aria-pressed')).toBe('true');
+    // Stored on the server, not only in the page.
+    await page.reload();
+    await expect.poll(() => page.getByRole('button', { name: 'Favourite' }).getAttribute('aria-pressed')).toBe('true');
+
+    await page.goto(`${server.url}/`);
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+    await page.getByRole('button', { name: 'Favourites' }).click();
+    await page.waitForURL((url) => url.searchParams.get('fav') === '1');
+    await expect.poll(tileNames).toEqual(['c.jpg']);
+    await page.reload();
+    await expect.poll(tileNames).toEqual(['c.jpg']);
+    await expect.poll(() => page.getByRole('button', { name: 'Favourites' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'Favourites' }).click();
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+  });
 });
