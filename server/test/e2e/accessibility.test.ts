@@ -32,6 +32,7 @@ describe.skipIf(missing !== null)('accessibility, keyboard and small screens (Ch
   let dataDir: string;
   let user: TestUser;
   let imageId: string;
+  let albumId: string;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'lockframe-a11y-'));
@@ -44,6 +45,9 @@ describe.skipIf(missing !== null)('accessibility, keyboard and small screens (Ch
     const trashed = (await user.client.uploadOk(await fixtures.jpeg({ width: 320, height: 240 }), 'trashed.jpg')).id;
     const moved = await user.client.gql<{ trashImages: number }>('mutation($ids:[ID!]!){ trashImages(ids:$ids) }', { ids: [trashed] });
     expect(moved.data?.trashImages).toBe(1);
+    const album = await user.client.gql<{ createAlbum: { id: string } }>('mutation{ createAlbum(name: "Holidays") { id } }');
+    albumId = album.data!.createAlbum.id;
+    await user.client.gql('mutation($ids:[ID!]!,$album:ID!){ addToAlbum(imageIds:$ids, albumId:$album) { id } }', { ids: [imageId], album: albumId });
   });
 
   afterAll(async () => {
@@ -104,7 +108,7 @@ describe.skipIf(missing !== null)('accessibility, keyboard and small screens (Ch
 
   it('has no axe violations on any page, on a desktop and on a 390 px phone, and no page scrolls sideways on the phone', async () => {
     const signedOut = ['/login', '/register', '/forgot-password', '/reset-password', '/verify-email'];
-    const signedIn = ['/', `/images/${imageId}`, '/upload', '/settings/password', '/settings/sessions', '/settings/tokens', '/settings/activity', '/?q=nothing-matches', '/?fav=1', '/trash'];
+    const signedIn = ['/', `/images/${imageId}`, '/upload', '/settings/password', '/settings/sessions', '/settings/tokens', '/settings/activity', '/?q=nothing-matches', '/?fav=1', '/trash', '/albums', `/albums/${albumId}`];
     const found: string[] = [];
     const context = page.context();
     for (const viewport of [DESKTOP, PHONE]) {

@@ -104,4 +104,44 @@ describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
     await page.getByRole('button', { name: 'Favourites' }).click();
     await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
   });
+
+  it('creates an album, adds a photo from its page, shows, renames and deletes the album (keeping the photo)', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Albums' }).click();
+    await page.waitForURL((url) => url.pathname === '/albums');
+    await expect.poll(() => page.getByTestId('no-albums').count()).toBe(1);
+    // An empty name is refused in the page, on its field.
+    await page.getByRole('button', { name: 'Create album' }).click();
+    await expect.poll(() => page.getByText('Give the album a name.').count()).toBe(1);
+    await page.getByLabel('Album name').fill('Summer');
+    await page.getByRole('button', { name: 'Create album' }).click();
+    const card = page.locator('a.album', { hasText: 'Summer' });
+    await expect.poll(() => card.textContent()).toMatch(/0 photos/);
+
+    await openPhoto('a.jpg');
+    await page.getByLabel('Add to album').selectOption({ label: 'Summer' });
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => page.getByText('Added “a.jpg” to “Summer”.').count()).toBe(1);
+
+    await page.goto(`${server.url}/albums`);
+    await expect.poll(() => card.textContent()).toMatch(/1 photo\b/);
+    await expect.poll(() => card.locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await card.click();
+    await page.waitForURL((url) => url.pathname.startsWith('/albums/'));
+    await expect.poll(tileNames).toEqual(['a.jpg']);
+
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('New name').fill('Summer 2026');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Summer 2026');
+    await page.reload();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Summer 2026');
+
+    await page.getByRole('button', { name: 'Delete album' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete album' }).click();
+    await page.waitForURL((url) => url.pathname === '/albums');
+    await expect.poll(() => page.getByTestId('no-albums').count()).toBe(1);
+    await page.goto(`${server.url}/`);
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+  });
 });

@@ -223,6 +223,84 @@ export const SetFavoriteMutation = graphql(`
   }
 `);
 
+const AlbumFields = graphql(`
+  fragment AlbumFields on Album {
+    id
+    name
+    createdAt
+    imageCount
+    cover {
+      id
+      filename
+      thumbnailUrl
+    }
+  }
+`);
+
+/** An album as its card and its page show it. */
+export type Album = ResultOf<typeof AlbumFields>;
+
+export const AlbumsQuery = graphql(
+  `
+    query Albums {
+      albums {
+        ...AlbumFields
+      }
+    }
+  `,
+  [AlbumFields],
+);
+
+export const AlbumQuery = graphql(
+  `
+    query Album($id: ID!) {
+      album(id: $id) {
+        ...AlbumFields
+      }
+    }
+  `,
+  [AlbumFields],
+);
+
+export const CreateAlbumMutation = graphql(
+  `
+    mutation CreateAlbum($name: String!) {
+      createAlbum(name: $name) {
+        ...AlbumFields
+      }
+    }
+  `,
+  [AlbumFields],
+);
+
+export const RenameAlbumMutation = graphql(
+  `
+    mutation RenameAlbum($id: ID!, $name: String!) {
+      renameAlbum(id: $id, name: $name) {
+        ...AlbumFields
+      }
+    }
+  `,
+  [AlbumFields],
+);
+
+export const DeleteAlbumMutation = graphql(`
+  mutation DeleteAlbum($id: ID!) {
+    deleteAlbum(id: $id)
+  }
+`);
+
+export const AddToAlbumMutation = graphql(
+  `
+    mutation AddToAlbum($imageIds: [ID!]!, $albumId: ID!) {
+      addToAlbum(imageIds: $imageIds, albumId: $albumId) {
+        ...AlbumFields
+      }
+    }
+  `,
+  [AlbumFields],
+);
+
 export const ChangePasswordMutation = graphql(`
   mutation ChangePassword($input: ChangePasswordInput!) {
     changePassword(input: $input)
