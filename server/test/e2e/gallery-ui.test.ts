@@ -144,4 +144,44 @@ describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
     await page.goto(`${server.url}/`);
     await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
   });
+
+  it('steps through the gallery order with ← / → and the buttons, and Escape goes back to the gallery with its search', async () => {
+    const at = () => new URL(page.url()).pathname;
+    await page.goto(`${server.url}/`);
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+    await tiles().filter({ has: page.locator('img[alt="c.jpg"]') }).click();
+    await page.waitForURL(`**/images/${ids.c}`);
+    // The first photo has no previous one.
+    expect(await page.getByRole('link', { name: 'Previous photo' }).count()).toBe(0);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(at).toBe(`/images/${ids.b}`);
+    await page.getByRole('heading', { name: 'b.jpg' }).waitFor();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(at).toBe(`/images/${ids.a}`);
+    expect(await page.getByRole('link', { name: 'Next photo' }).count()).toBe(0);
+    // At the end, → does nothing.
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('heading', { name: 'a.jpg' }).waitFor();
+    expect(at()).toBe(`/images/${ids.a}`);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(at).toBe(`/images/${ids.b}`);
+    await page.getByRole('link', { name: 'Previous photo' }).click();
+    await expect.poll(at).toBe(`/images/${ids.c}`);
+    await page.getByRole('link', { name: 'Next photo' }).click();
+    await expect.poll(at).toBe(`/images/${ids.b}`);
+    await page.keyboard.press('Escape');
+    await expect.poll(at).toBe('/');
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+
+    // Within a search, only its matches, and Escape comes back to the search.
+    await page.getByRole('button', { name: 'Favourites' }).click();
+    await expect.poll(tileNames).toEqual(['c.jpg']);
+    await tiles().first().click();
+    await page.waitForURL(`**/images/${ids.c}`);
+    expect(await page.getByRole('link', { name: 'Next photo' }).count()).toBe(0);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => url.pathname === '/' && url.searchParams.get('fav') === '1');
+    await expect.poll(tileNames).toEqual(['c.jpg']);
+  });
 });
