@@ -9,6 +9,9 @@ import {
   normalizeFilter,
   sameFilter,
   toImageFilter,
+  gallerySearch,
+  sortFromSearchParams,
+  toImageOrder,
 } from './gallery-filter.ts';
 
 const params = (query: string) => new URLSearchParams(query);
@@ -75,6 +78,23 @@ describe('gallery filter ↔ URL', () => {
   it('refuses a date range that ends before it starts', () => {
     expect(filterProblem(normalizeFilter({ from: '2024-05-02', to: '2024-05-01' }))).toMatchObject({ field: 'to' });
     expect(filterProblem(normalizeFilter({ from: '2024-05-01', to: '2024-05-01' }))).toBeNull();
+  });
+});
+
+describe('gallery sort in the URL', () => {
+  it('reads sort=taken, anything else is by upload', () => {
+    expect(sortFromSearchParams(params('sort=taken'))).toBe('taken');
+    expect(sortFromSearchParams(params('sort=TAKEN'))).toBe('taken');
+    expect(sortFromSearchParams(params('sort=size'))).toBe('uploaded');
+    expect(sortFromSearchParams(params(''))).toBe('uploaded');
+  });
+
+  it('writes the sort after the search, and nothing for the default', () => {
+    expect(gallerySearch(EMPTY_FILTER, 'uploaded')).toBe('');
+    expect(gallerySearch(EMPTY_FILTER, 'taken')).toBe('?sort=taken');
+    expect(gallerySearch(normalizeFilter({ q: 'sea' }), 'taken')).toBe('?q=sea&sort=taken');
+    expect(toImageOrder('taken')).toBe('TAKEN');
+    expect(toImageOrder('uploaded')).toBe('UPLOADED');
   });
 });
 

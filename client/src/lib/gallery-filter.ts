@@ -1,5 +1,5 @@
 import { IMAGE_FORMAT_NAMES, IMAGE_FORMATS, isImageFormat, SEARCH_TEXT_MAX, type ImageFormat } from '@lockframe/common';
-import type { ImageFilter } from './graphql/documents.ts';
+import type { ImageFilter, ImageOrder } from './graphql/documents.ts';
 
 /**
  * The gallery's search, as it lives in the address bar (?q=&camera=&format=&from=&to=&fav=) so it
@@ -114,3 +114,19 @@ export function toImageFilter(filter: GalleryFilter): ImageFilter | null {
   if (filter.fav) result.favorite = true;
   return result;
 }
+
+/** The gallery's order, as the address bar holds it (?sort=taken); not a filter, so "Clear filters" keeps it. */
+export type GallerySort = 'uploaded' | 'taken';
+
+export function sortFromSearchParams(params: Pick<URLSearchParams, 'get'>): GallerySort {
+  return params.get('sort')?.trim().toLowerCase() === 'taken' ? 'taken' : 'uploaded';
+}
+
+/** The gallery's query string: the search, then the order when it is not the default. */
+export function gallerySearch(filter: GalleryFilter, sort: GallerySort): string {
+  const search = filterToSearch(filter);
+  if (sort === 'uploaded') return search;
+  return `${search ? `${search}&` : '?'}sort=${sort}`;
+}
+
+export const toImageOrder = (sort: GallerySort) => (sort === 'taken' ? 'TAKEN' : 'UPLOADED') satisfies ImageOrder;

@@ -108,7 +108,7 @@ describe.skipIf(missing !== null)('accessibility, keyboard and small screens (Ch
 
   it('has no axe violations on any page, on a desktop and on a 390 px phone, and no page scrolls sideways on the phone', async () => {
     const signedOut = ['/login', '/register', '/forgot-password', '/reset-password', '/verify-email'];
-    const signedIn = ['/', `/images/${imageId}`, '/upload', '/settings/password', '/settings/sessions', '/settings/tokens', '/settings/activity', '/?q=nothing-matches', '/?fav=1', '/trash', '/albums', `/albums/${albumId}`];
+    const signedIn = ['/', `/images/${imageId}`, '/upload', '/settings/password', '/settings/sessions', '/settings/tokens', '/settings/activity', '/?q=nothing-matches', '/?fav=1', '/?sort=taken', '/trash', '/albums', `/albums/${albumId}`];
     const found: string[] = [];
     const context = page.context();
     for (const viewport of [DESKTOP, PHONE]) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as fixtures from '../fixtures/images.js';
+import { exifPhoto } from '../fixtures/exif.js';
 import { browserTestsUnavailable, launchBrowser } from '../support/browser.js';
 import { newUser, type TestUser } from '../support/client.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
@@ -17,7 +17,10 @@ describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
   let page: Page;
   let dataDir: string;
   let user: TestUser;
-  /** Uploaded oldest first, so the gallery (newest upload first) shows them as c, b, a. */
+  /**
+   * Uploaded oldest first, so the gallery (newest upload first) shows them as c, b, a; by capture
+   * time they are c (May 2024), a (May 2024), b (January 2023).
+   */
   const ids: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
 
   beforeAll(async () => {
@@ -25,9 +28,10 @@ describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
     server = await spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
     ({ browser, page } = await launchBrowser(15_000));
     user = await newUser(server.url);
-    ids.a = (await user.client.uploadOk(await fixtures.jpeg({ width: 300, height: 200 }), 'a.jpg')).id;
-    ids.b = (await user.client.uploadOk(await fixtures.jpeg({ width: 310, height: 200 }), 'b.jpg')).id;
-    ids.c = (await user.client.uploadOk(await fixtures.jpeg({ width: 320, height: 200 }), 'c.jpg')).id;
+    const photo = (takenAt: string, r: number) => exifPhoto({ takenAt, background: { r, g: 90, b: 140 } });
+    ids.a = (await user.client.uploadOk(await photo('2024:05:10 09:00:00', 10), 'a.jpg')).id;
+    ids.b = (await user.client.uploadOk(await photo('2023:01:05 18:30:00', 60), 'b.jpg')).id;
+    ids.c = (await user.client.uploadOk(await photo('2024:05:20 12:00:00', 110), 'c.jpg')).id;
 
     await page.goto(`${server.url}/login`);
     await page.getByLabel('Username or e-mail').fill(user.username);
@@ -183,5 +187,31 @@ describe.skipIf(missing !== null)('gallery UI (Chromium)', () => {
     await page.keyboard.press('Escape');
     await page.waitForURL((url) => url.pathname === '/' && url.searchParams.get('fav') === '1');
     await expect.poll(tileNames).toEqual(['c.jpg']);
+  });
+
+  it('sorts by capture time with a heading per month, kept in the address, and steps in that order', async () => {
+    const months = () => page.locator('.month-title').allTextContents();
+    await page.goto(`${server.url}/`);
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+    expect(await months()).toEqual([]);
+    await page.getByLabel('Sort by').selectOption({ label: 'Taken' });
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'taken');
+    await expect.poll(tileNames).toEqual(['c.jpg', 'a.jpg', 'b.jpg']);
+    await expect.poll(months).toEqual(['May 2024', 'January 2023']);
+    await expect.poll(() => page.getByRole('list', { name: 'Photos taken in May 2024' }).locator('img').count()).toBe(2);
+    await page.reload();
+    await expect.poll(tileNames).toEqual(['c.jpg', 'a.jpg', 'b.jpg']);
+
+    await tiles().first().click();
+    await page.waitForURL(`**/images/${ids.c}`);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/images/${ids.a}`);
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => url.pathname === '/' && url.searchParams.get('sort') === 'taken');
+
+    await page.getByLabel('Sort by').selectOption({ label: 'Uploaded' });
+    await page.waitForURL((url) => !url.searchParams.has('sort'));
+    await expect.poll(tileNames).toEqual(['c.jpg', 'b.jpg', 'a.jpg']);
+    expect(await months()).toEqual([]);
   });
 });

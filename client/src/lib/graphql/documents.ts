@@ -30,6 +30,7 @@ const ImageSummaryFields = graphql(`
     height
     byteSize
     createdAt
+    takenAt
     thumbnailUrl
   }
 `);
@@ -79,8 +80,8 @@ const ImageConnectionFields = graphql(
 
 export const ImagesQuery = graphql(
   `
-    query Images($first: Int!, $after: String) {
-      images(first: $first, after: $after) {
+    query Images($first: Int!, $after: String, $order: ImageOrder = UPLOADED) {
+      images(first: $first, after: $after, order: $order) {
         ...ImageConnectionFields
       }
     }
@@ -94,8 +95,8 @@ export const ImagesQuery = graphql(
  */
 export const SearchImagesQuery = graphql(
   `
-    query SearchImages($first: Int!, $after: String, $filter: ImageFilter!) {
-      images(first: $first, after: $after, filter: $filter) {
+    query SearchImages($first: Int!, $after: String, $filter: ImageFilter!, $order: ImageOrder = UPLOADED) {
+      images(first: $first, after: $after, filter: $filter, order: $order) {
         ...ImageConnectionFields
       }
     }
@@ -105,6 +106,9 @@ export const SearchImagesQuery = graphql(
 
 /** The gallery search. Every given condition must match; dates are ISO 8601 (DateTime). */
 export type ImageFilter = VariablesOf<typeof SearchImagesQuery>['filter'];
+
+/** UPLOADED or TAKEN (capture time, falling back to upload time). */
+export type ImageOrder = NonNullable<VariablesOf<typeof ImagesQuery>['order']>;
 
 const ImageDetailsFields = graphql(`
   fragment ImageDetailsFields on ImageDetails {
@@ -540,6 +544,7 @@ export const UploadImageMutation = graphql(`
       height
       byteSize
       createdAt
+      takenAt
       url
       thumbnailUrl
       originalUrl

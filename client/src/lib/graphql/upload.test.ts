@@ -33,6 +33,7 @@ const image = {
   height: 20,
   byteSize: 1234,
   createdAt: '2026-11-23T10:00:00.000Z',
+  takenAt: null,
   url: '/media/0b6f8f1e-4f59-4c1c-9a43-2d1f0d6e8a11/display',
   thumbnailUrl: '/media/0b6f8f1e-4f59-4c1c-9a43-2d1f0d6e8a11/thumbnail',
   originalUrl: '/media/0b6f8f1e-4f59-4c1c-9a43-2d1f0d6e8a11/original',

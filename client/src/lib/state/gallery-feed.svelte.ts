@@ -1,7 +1,7 @@
 import { GALLERY_PAGE_SIZE } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { client } from '../graphql/client.ts';
-import { ImagesQuery, SearchImagesQuery, TrashedImagesQuery, type ImageFilter, type ImageSummary } from '../graphql/documents.ts';
+import { ImagesQuery, SearchImagesQuery, TrashedImagesQuery, type ImageFilter, type ImageOrder, type ImageSummary } from '../graphql/documents.ts';
 import { appendUnique, prependUnique } from '../pagination.ts';
 import { handleError } from '../services/handle-error.ts';
 
@@ -14,6 +14,7 @@ export class GalleryFeed {
   images = $state<ImageSummary[]>([]);
   /** The search shown, or null for every photo. */
   filter = $state.raw<ImageFilter | null>(null);
+  order = $state<ImageOrder>('UPLOADED');
   totalCount = $state<number | null>(null);
   hasNextPage = $state(false);
   loading = $state(false);
@@ -33,9 +34,10 @@ export class GalleryFeed {
     return this.totalCount !== null;
   }
 
-  /** Shows the photos matching `filter` (null: all of them), from the first page. */
-  show(filter: ImageFilter | null): Promise<void> {
+  /** Shows the photos matching `filter` (null: all of them) in `order`, from the first page. */
+  show(filter: ImageFilter | null, order: ImageOrder = 'UPLOADED'): Promise<void> {
     this.filter = filter;
+    this.order = order;
     return this.reload();
   }
 
@@ -59,10 +61,11 @@ export class GalleryFeed {
 
   /**
    * Photos uploaded while the gallery is open go on top, without refetching what is shown. Not
-   * during a search: whether a new photo matches is the server's call.
+   * during a search (whether a new photo matches is the server's call) nor by capture time
+   * (where it belongs is too).
    */
   addNewest(images: readonly ImageSummary[]): void {
-    if (!this.loaded || this.filter) return;
+    if (!this.loaded || this.filter || this.order !== 'UPLOADED') return;
     const { items, added } = prependUnique(this.images, images);
     if (added === 0) return;
     this.images = items;
@@ -82,11 +85,12 @@ export class GalleryFeed {
     this.refreshing = after === null && this.loaded;
     this.error = null;
     const filter = this.filter;
+    const order = this.order;
     const result = await (this.source === 'trash'
       ? client.query(TrashedImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
       : filter
-      ? client.query(SearchImagesQuery, { first: GALLERY_PAGE_SIZE, after, filter }, { requestPolicy: 'network-only' })
-      : client.query(ImagesQuery, { first: GALLERY_PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+      ? client.query(SearchImagesQuery, { first: GALLERY_PAGE_SIZE, after, filter, order }, { requestPolicy: 'network-only' })
+      : client.query(ImagesQuery, { first: GALLERY_PAGE_SIZE, after, order }, { requestPolicy: 'network-only' })
     ).toPromise();
     if (generation !== this.#generation) return;
     this.loading = false;
