@@ -168,11 +168,12 @@ function assertLimits(limits: ImageLimits): void {
 }
 
 /** Header only: libvips reads sizes and frame counts without decoding any pixels. */
-async function readHeader(input: Buffer): Promise<Metadata> {
+async function readHeader(input: Buffer, format: ImageFormat): Promise<Metadata> {
   try {
     // No pixel limit here: this call decodes nothing, and we want the sizes to explain a refusal.
     // The same failOn as the decode, as some JPEG warnings are raised while reading the header.
-    return await sharp(input, { animated: true, limitInputPixels: false, failOn: FAIL_ON }).metadata();
+    const animated = ANIMATED_FORMATS.has(format);
+    return await sharp(input, { animated, limitInputPixels: false, failOn: FAIL_ON }).metadata();
   } catch (error) {
     throw damaged(error);
   }
@@ -194,7 +195,26 @@ const ORIENTATIONS: Record<number, { angle: number; flip?: boolean; flop?: boole
   8: { angle: 270 },
 };
 
-function encode(pipeline: Sharp, format: ImageFormat, animation?: { loop?: number; delay?: number[] }): Sharp {
+/**
+ * The format of an upload's display variant: its own, except AVIF's, which is served as WebP.
+ * Every current browser shows AVIF, but libaom's encoder costs several seconds of CPU for a
+ * 2560-pixel image on this machine where libwebp takes a fraction of one, and WebP keeps alpha.
+ */
+export type DisplayFormat = Exclude<ImageFormat, 'avif'>;
+export function displayFormatOf(format: ImageFormat): DisplayFormat {
+  return format === 'avif' ? 'webp' : format;
+}
+
+/** Formats whose every frame is decoded; from an AVIF only the primary image is (frames = 1). */
+const ANIMATED_FORMATS: ReadonlySet<ImageFormat> = new Set(['gif', 'webp']);
+
+/** What libvips reports for each sniffed format: AVIF is HEIF with AV1 inside. */
+function libvipsAgrees(format: ImageFormat, header: Metadata): boolean {
+  if (format === 'avif') return header.format === 'heif' && header.compression === 'av1';
+  return header.format === format;
+}
+
+function encode(pipeline: Sharp, format: DisplayFormat, animation?: { loop?: number; delay?: number[] }): Sharp {
   switch (format) {
     case 'jpeg':
       return pipeline.jpeg({ quality: JPEG_QUALITY });
@@ -207,7 +227,7 @@ function encode(pipeline: Sharp, format: ImageFormat, animation?: { loop?: numbe
   }
 }
 
-function variant(data: Buffer, info: OutputInfo, format: ImageFormat, frames: number): ImageVariant {
+function variant(data: Buffer, info: OutputInfo, format: DisplayFormat, frames: number): ImageVariant {
   const height = frames > 1 ? (info.pageHeight ?? info.height / frames) : info.height;
   return { data, mimeType: MIME_TYPES[format], width: info.width, height };
 }
@@ -276,18 +296,19 @@ function fitInside(maxEdge: number) {
 
 async function makeDisplay(input: Buffer, d: Inspected): Promise<ImageVariant> {
   const animated = d.frames > 1;
+  const format = displayFormatOf(d.format);
   const pipeline = sharp(input, { animated, limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
     .resize(fitInside(d.limits.displayMaxEdge))
     .toColourspace('srgb');
 
   if (!animated) {
     // autoOrient happens before the resize whatever the call order; the box is square anyway.
-    const { data, info } = await timed(encode(pipeline.autoOrient(), d.format), d).toBuffer({ resolveWithObject: true });
-    return variant(data, info, d.format, 1);
+    const { data, info } = await timed(encode(pipeline.autoOrient(), format), d).toBuffer({ resolveWithObject: true });
+    return variant(data, info, format, 1);
   }
   if (d.orientation === 1) {
-    const { data, info } = await timed(encode(pipeline, d.format), d).toBuffer({ resolveWithObject: true });
-    return variant(data, info, d.format, d.frames);
+    const { data, info } = await timed(encode(pipeline, format), d).toBuffer({ resolveWithObject: true });
+    return variant(data, info, format, d.frames);
   }
   return orientAnimation(pipeline, d);
 }
@@ -322,10 +343,10 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
   }
   const raw = { width, height: height * d.frames, channels: info.channels, pageHeight: height };
   const { data, info: outInfo } = await timed(
-    encode(sharp(strip, { raw }), d.format, { loop: d.header.loop, delay: d.header.delay }),
+    encode(sharp(strip, { raw }), displayFormatOf(d.format), { loop: d.header.loop, delay: d.header.delay }),
     d,
   ).toBuffer({ resolveWithObject: true });
-  return variant(data, outInfo, d.format, d.frames);
+  return variant(data, outInfo, displayFormatOf(d.format), d.frames);
 }
 
 /**
@@ -356,12 +377,13 @@ export async function inspectImage(input: Buffer, limits: ImageLimits): Promise<
   const format = sniffImageFormat(input);
   if (!format) throw unsupportedMediaType();
 
-  const header = await readHeader(input);
-  const frames = header.pages ?? 1;
+  const header = await readHeader(input, format);
+  const animated = ANIMATED_FORMATS.has(format);
+  const frames = animated ? (header.pages ?? 1) : 1;
   const width = header.width;
-  const height = header.pageHeight ?? header.height / frames;
+  const height = animated ? (header.pageHeight ?? header.height / frames) : header.height;
   // libvips picked its loader from the bytes too; both must agree on what this is.
-  if (header.format !== format) throw damaged();
+  if (!libvipsAgrees(format, header)) throw damaged();
   if (!(width > 0 && height > 0 && Number.isInteger(height) && frames >= 1)) throw damaged();
   if (frames > limits.maxFrames) throw tooManyFrames(limits.maxFrames);
   if (width * height * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);

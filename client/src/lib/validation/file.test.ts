@@ -15,6 +15,8 @@ describe('upload pre-checks', () => {
     ['shot.png', 'image/png'],
     ['anim.gif', 'image/gif'],
     ['pic.webp', 'image/webp'],
+    ['phone.avif', 'image/avif'],
+    ['no-type.AVIF', ''],
     ['no-type.jpg', ''],
     ['no-extension', 'image/png'],
   ])('accepts %s (%s)', (name, type) => {
