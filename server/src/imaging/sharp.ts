@@ -10,8 +10,9 @@ export const ALLOWED_LOADERS: readonly string[] = [
   'VipsForeignLoadPngBuffer',
   'VipsForeignLoadNsgifBuffer',
   'VipsForeignLoadWebpBuffer',
-  // AVIF only: the sniffer passes no other HEIF brand, and processing checks that libvips found
-  // AV1 inside (its prebuilt libheif has no HEVC decoder anyway).
+  // AVIF and HEIC brands only (the sniffer passes no other HEIF), and processing checks that
+  // libvips found AV1 or HEVC inside. Its prebuilt libheif has no HEVC decoder: for HEIC it
+  // reads only the header (sizes, EXIF); the pixels come from heic.ts.
   'VipsForeignLoadHeifBuffer',
 ];
 

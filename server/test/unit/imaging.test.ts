@@ -3,26 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import exifr from 'exifr';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { DEFAULT_IMAGE_LIMITS, estimateWork, inspectImage, processImage, WORK_PER_PIXEL_LIMIT, type ImageLimits } from '../../src/imaging/process.js';
+import { DEFAULT_IMAGE_LIMITS, estimateWork, inspectImage, processImage, WORK_PER_PIXEL_LIMIT } from '../../src/imaging/process.js';
 import sharp from '../../src/imaging/sharp.js';
 import { MIME_TYPES, sniffImageFormat } from '../../src/imaging/sniff.js';
 import * as fixtures from '../fixtures/images.js';
 import { cameraJpeg } from '../fixtures/metadata-fixtures.js';
+import { refusal } from '../support/imaging.js';
 
-const UNSUPPORTED = 'Only JPEG, PNG, GIF, WebP or AVIF images are accepted.';
+const UNSUPPORTED = 'Only JPEG, PNG, GIF, WebP, AVIF or HEIC images are accepted.';
 const DAMAGED = 'The file is damaged or not a complete image.';
 const MiB = 1024 * 1024;
 const UNLIMITED_WORK = Number.MAX_SAFE_INTEGER;
 
-async function refusal(input: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<AppError> {
-  const error = await processImage(input, limits).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 type Corner = 'top-left' | 'top-right' | 'bottom-right' | 'bottom-left';
 
@@ -55,8 +47,8 @@ function webpChunks(file: Buffer): string[] {
   return types;
 }
 
-/** A HEIF whose ftyp names HEIC brands only: libvips may read HEIF, the sniffer must still refuse it. */
-const heicBrands = () => Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1');
+/** A HEIF whose ftyp names no AVIF or HEIC brand (here JPEG-coded HEIF): libvips may read it, the sniffer must refuse it. */
+const otherHeif = () => Buffer.from('\0\0\0\x18ftypjpeg\0\0\0\0mif1jpeg', 'latin1');
 /** An ISO-BMFF video (MP4), which shares AVIF's box layout. */
 const mp4 = () => Buffer.from('\0\0\0\x18ftypisom\0\0\x02\0isomiso2', 'latin1');
 const bmp = () => {
@@ -88,7 +80,7 @@ describe('sniffImageFormat', () => {
     ['EXE', () => fixtures.exe()],
     ['TIFF', () => fixtures.tiff()],
     ['BMP', bmp],
-    ['HEIC brands', heicBrands],
+    ['other HEIF brands', otherHeif],
     ['MP4', mp4],
     ['an ftyp box claiming 4 GiB', () => Buffer.from('\xff\xff\xff\xf0ftypavif', 'latin1')],
     ['RIFF that is not WebP (WAV)', () => Buffer.from('RIFF\x24\0\0\0WAVEfmt ', 'latin1')],
@@ -101,7 +93,7 @@ describe('sniffImageFormat', () => {
   });
 
   it('maps formats to MIME types', () => {
-    expect(MIME_TYPES).toEqual({ jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif' });
+    expect(MIME_TYPES).toEqual({ jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', heic: 'image/heic' });
   });
 });
 
@@ -151,7 +143,7 @@ describe('processImage refuses', () => {
     ['EXE', async () => fixtures.exe()],
     ['TIFF', () => fixtures.tiff()],
     ['BMP', async () => bmp()],
-    ['HEIC brands', async () => heicBrands()],
+    ['other HEIF brands', async () => otherHeif()],
     ['an empty file', async () => Buffer.alloc(0)],
   ] as const)('%s as UNSUPPORTED_MEDIA_TYPE', async (_label, make) => {
     const error = await refusal(await make());
