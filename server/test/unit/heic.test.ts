@@ -70,6 +70,15 @@ describe.skipIf(!HEIC_ENCODER)(HEIC_ENCODER ? 'HEIC' : NO_HEIC_ENCODER, () => {
     expect(error.code).toBe('INVALID_IMAGE');
   });
 
+  it('refuses an ispe that claims a smaller size than the coded image, without crashing', async () => {
+    const upload = Buffer.from(await heic({ width: 400, height: 300 }));
+    const ispe = upload.indexOf('ispe');
+    upload.writeUInt32BE(40, ispe + 8);
+    upload.writeUInt32BE(30, ispe + 12);
+    const error = await refusal(upload);
+    expect(error.code).toBe('INVALID_IMAGE');
+  });
+
   it('stops a decode past its time limit by ending the worker', async () => {
     const upload = await heic({ width: 400, height: 300 });
     await expect(decodeHeic(upload, { maxPixels: 1e6, maxImages: 4, timeoutMs: 1, maxHeapMb: 64 })).rejects.toMatchObject({ reason: 'timeout' });

@@ -514,6 +514,18 @@ describe('AVIF', () => {
     expect(error.message).toMatch(/^Image is too large/);
   });
 
+  it.each([
+    [30_000, 30_000],
+    [40, 30],
+  ])('refuses an AVIF whose ispe claims %i×%i', async (width, height) => {
+    const upload = Buffer.from(await fixtures.avif({ width: 400, height: 300 }));
+    const ispe = upload.indexOf('ispe');
+    expect(ispe).toBeGreaterThan(0);
+    upload.writeUInt32BE(width, ispe + 8);
+    upload.writeUInt32BE(height, ispe + 12);
+    expect((await refusal(upload)).code).toBe('INVALID_IMAGE');
+  });
+
   it('refuses a truncated AVIF as damaged', async () => {
     const upload = await fixtures.avif({ width: 400, height: 300 });
     const error = await refusal(upload.subarray(0, Math.floor(upload.length / 2)));
