@@ -94,6 +94,7 @@ describe('other formatting', () => {
 
   it('MIME types with a readable name', () => {
     expect(formatMimeType('image/webp')).toBe('WebP (image/webp)');
+    expect(formatMimeType('image/avif')).toBe('AVIF (image/avif)');
     expect(formatMimeType('application/x-unknown')).toBe('application/x-unknown');
   });
 

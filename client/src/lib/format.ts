@@ -1,5 +1,7 @@
 /** Display formatting. Pure functions: the same input always reads the same way. */
 
+import { IMAGE_FORMAT_NAMES, IMAGE_FORMATS, IMAGE_MIME_TYPES } from '@lockframe/common';
+
 /** Binary units (1 KiB = 1024 B), as limits are usually stated; decimal (1 kB = 1000 B) for limits set in round thousands. */
 export type ByteUnits = 'binary' | 'decimal';
 
@@ -75,12 +77,8 @@ export function formatDateTime(iso: string, locale?: string, timeZone?: string):
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date);
 }
 
-const MIME_LABELS: Record<string, string> = {
-  'image/jpeg': 'JPEG',
-  'image/png': 'PNG',
-  'image/gif': 'GIF',
-  'image/webp': 'WebP',
-};
+/** Each accepted format's MIME type and name, from @lockframe/common, so a new format is named too. */
+const MIME_LABELS: Record<string, string> = Object.fromEntries(IMAGE_FORMATS.map((format) => [IMAGE_MIME_TYPES[format], IMAGE_FORMAT_NAMES[format]]));
 
 /** "image/jpeg" → "JPEG (image/jpeg)". */
 export function formatMimeType(mimeType: string): string {

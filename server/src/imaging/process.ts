@@ -1,5 +1,6 @@
 import type { FailOnOptions, Metadata, OutputInfo, Sharp } from 'sharp';
 import { AppError } from '../errors.js';
+import { decodeHeic, HeicDecodeError } from './heic.js';
 import { headerBlocks, type HeaderBlocks } from './metadata/index.js';
 import sharp from './sharp.js';
 import { MIME_TYPES, sniffImageFormat, unsupportedMediaType, type ImageFormat } from './sniff.js';
@@ -168,11 +169,12 @@ function assertLimits(limits: ImageLimits): void {
 }
 
 /** Header only: libvips reads sizes and frame counts without decoding any pixels. */
-async function readHeader(input: Buffer): Promise<Metadata> {
+async function readHeader(input: Buffer, format: ImageFormat): Promise<Metadata> {
   try {
     // No pixel limit here: this call decodes nothing, and we want the sizes to explain a refusal.
     // The same failOn as the decode, as some JPEG warnings are raised while reading the header.
-    return await sharp(input, { animated: true, limitInputPixels: false, failOn: FAIL_ON }).metadata();
+    const animated = ANIMATED_FORMATS.has(format);
+    return await sharp(input, { animated, limitInputPixels: false, failOn: FAIL_ON }).metadata();
   } catch (error) {
     throw damaged(error);
   }
@@ -194,7 +196,29 @@ const ORIENTATIONS: Record<number, { angle: number; flip?: boolean; flop?: boole
   8: { angle: 270 },
 };
 
-function encode(pipeline: Sharp, format: ImageFormat, animation?: { loop?: number; delay?: number[] }): Sharp {
+/**
+ * The format of an upload's display variant: its own, except AVIF's, which is served as WebP.
+ * (HEIC's: JPEG.) Every current browser shows AVIF, but libaom's encoder costs several seconds of CPU for a
+ * 2560-pixel image on this machine where libwebp takes a fraction of one, and WebP keeps alpha.
+ */
+export type DisplayFormat = Exclude<ImageFormat, 'avif' | 'heic'>;
+export function displayFormatOf(format: ImageFormat): DisplayFormat {
+  // HEIC is shown by Safari alone; a phone photo has no alpha, so JPEG, the cheapest to encode.
+  if (format === 'heic') return 'jpeg';
+  return format === 'avif' ? 'webp' : format;
+}
+
+/** Formats whose every frame is decoded; from an AVIF only the primary image is (frames = 1). */
+const ANIMATED_FORMATS: ReadonlySet<ImageFormat> = new Set(['gif', 'webp']);
+
+/** What libvips reports for each sniffed format: AVIF is HEIF with AV1 inside, HEIC with HEVC. */
+function libvipsAgrees(format: ImageFormat, header: Metadata): boolean {
+  if (format === 'avif') return header.format === 'heif' && header.compression === 'av1';
+  if (format === 'heic') return header.format === 'heif' && header.compression === 'hevc';
+  return header.format === format;
+}
+
+function encode(pipeline: Sharp, format: DisplayFormat, animation?: { loop?: number; delay?: number[] }): Sharp {
   switch (format) {
     case 'jpeg':
       return pipeline.jpeg({ quality: JPEG_QUALITY });
@@ -207,7 +231,7 @@ function encode(pipeline: Sharp, format: ImageFormat, animation?: { loop?: numbe
   }
 }
 
-function variant(data: Buffer, info: OutputInfo, format: ImageFormat, frames: number): ImageVariant {
+function variant(data: Buffer, info: OutputInfo, format: DisplayFormat, frames: number): ImageVariant {
   const height = frames > 1 ? (info.pageHeight ?? info.height / frames) : info.height;
   return { data, mimeType: MIME_TYPES[format], width: info.width, height };
 }
@@ -274,20 +298,27 @@ function fitInside(maxEdge: number) {
   return { width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true } as const;
 }
 
-async function makeDisplay(input: Buffer, d: Inspected): Promise<ImageVariant> {
+/** What sharp decodes: the upload, or (HEIC) the pixels libheif decoded from it. */
+interface PixelSource {
+  data: Buffer;
+  raw?: { width: number; height: number; channels: 4 };
+}
+
+async function makeDisplay(source: PixelSource, d: Inspected): Promise<ImageVariant> {
   const animated = d.frames > 1;
-  const pipeline = sharp(input, { animated, limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
+  const format = displayFormatOf(d.format);
+  const pipeline = sharp(source.data, { animated, limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON, raw: source.raw })
     .resize(fitInside(d.limits.displayMaxEdge))
     .toColourspace('srgb');
 
   if (!animated) {
     // autoOrient happens before the resize whatever the call order; the box is square anyway.
-    const { data, info } = await timed(encode(pipeline.autoOrient(), d.format), d).toBuffer({ resolveWithObject: true });
-    return variant(data, info, d.format, 1);
+    const { data, info } = await timed(encode(pipeline.autoOrient(), format), d).toBuffer({ resolveWithObject: true });
+    return variant(data, info, format, 1);
   }
   if (d.orientation === 1) {
-    const { data, info } = await timed(encode(pipeline, d.format), d).toBuffer({ resolveWithObject: true });
-    return variant(data, info, d.format, d.frames);
+    const { data, info } = await timed(encode(pipeline, format), d).toBuffer({ resolveWithObject: true });
+    return variant(data, info, format, d.frames);
   }
   return orientAnimation(pipeline, d);
 }
@@ -322,10 +353,10 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
   }
   const raw = { width, height: height * d.frames, channels: info.channels, pageHeight: height };
   const { data, info: outInfo } = await timed(
-    encode(sharp(strip, { raw }), d.format, { loop: d.header.loop, delay: d.header.delay }),
+    encode(sharp(strip, { raw }), displayFormatOf(d.format), { loop: d.header.loop, delay: d.header.delay }),
     d,
   ).toBuffer({ resolveWithObject: true });
-  return variant(data, outInfo, d.format, d.frames);
+  return variant(data, outInfo, displayFormatOf(d.format), d.frames);
 }
 
 /**
@@ -334,16 +365,50 @@ async function orientAnimation(pipeline: Sharp, d: Inspected): Promise<ImageVari
  * decoding the upload (a 12 MP JPEG: ≈40 ms of CPU instead of ≈60). The upload itself was fully
  * decoded, and so validated, for the display variant.
  */
-async function makeThumbnail(input: Buffer, display: ImageVariant, d: Inspected): Promise<ImageVariant> {
-  const source = d.limits.displayMaxEdge >= d.limits.thumbnailMaxEdge ? display.data : input;
+async function makeThumbnail(upload: PixelSource, display: ImageVariant, d: Inspected): Promise<ImageVariant> {
+  const source = d.limits.displayMaxEdge >= d.limits.thumbnailMaxEdge ? { data: display.data } : upload;
   // Without `animated`, libvips loads only the first frame.
-  const pipeline = sharp(source, { limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON })
+  const pipeline = sharp(source.data, { limitInputPixels: d.limits.maxPixels, failOn: FAIL_ON, raw: source.raw })
     .autoOrient()
     .resize(fitInside(d.limits.thumbnailMaxEdge))
     .toColourspace('srgb')
     .webp({ quality: THUMBNAIL_QUALITY });
   const { data, info } = await timed(pipeline, d).toBuffer({ resolveWithObject: true });
   return { data, mimeType: MIME_TYPES.webp, width: info.width, height: info.height };
+}
+
+/** Top-level images a HEIC may hold (a phone's has one; bursts and edits a few more). */
+const MAX_HEIC_IMAGES = 16;
+/** RGBA-sized buffers a HEIC decode holds besides libvips' own: libheif's decoded image and the copy handed over. */
+const HEIC_DECODE_COPIES = 2;
+/** The decode worker's JavaScript heap; the pixels live in the WASM heap, bounded by maxPixels. */
+const HEIC_WORKER_HEAP_MB = 64;
+
+/** The primary image's upright RGBA, which must be the size libvips read from the header. */
+async function heicPixels(input: Buffer, d: Inspected): Promise<PixelSource> {
+  const decoded = await decodeHeic(input, {
+    maxPixels: d.limits.maxPixels,
+    maxImages: MAX_HEIC_IMAGES,
+    timeoutMs: Math.max(1, d.deadline - performance.now()),
+    maxHeapMb: HEIC_WORKER_HEAP_MB,
+  });
+  if (decoded.width !== d.width || decoded.height !== d.height) throw damaged();
+  return { data: decoded.data, raw: { width: decoded.width, height: decoded.height, channels: 4 } };
+}
+
+function heicRefusal(error: HeicDecodeError, d: Inspected): AppError {
+  switch (error.reason) {
+    case 'timeout':
+      return tookTooLong(d.timeoutSeconds, error);
+    case 'too-many-pixels':
+      return tooManyPixels(d.limits.maxPixels);
+    case 'too-many-images':
+      return new AppError('INVALID_IMAGE', `The file holds too many images: at most ${MAX_HEIC_IMAGES} are allowed.`, {
+        maxImages: MAX_HEIC_IMAGES,
+      });
+    case 'damaged':
+      return damaged(error);
+  }
 }
 
 /**
@@ -356,19 +421,23 @@ export async function inspectImage(input: Buffer, limits: ImageLimits): Promise<
   const format = sniffImageFormat(input);
   if (!format) throw unsupportedMediaType();
 
-  const header = await readHeader(input);
-  const frames = header.pages ?? 1;
+  const header = await readHeader(input, format);
+  const animated = ANIMATED_FORMATS.has(format);
+  const frames = animated ? (header.pages ?? 1) : 1;
   const width = header.width;
-  const height = header.pageHeight ?? header.height / frames;
+  const height = animated ? (header.pageHeight ?? header.height / frames) : header.height;
   // libvips picked its loader from the bytes too; both must agree on what this is.
-  if (header.format !== format) throw damaged();
+  if (!libvipsAgrees(format, header)) throw damaged();
   if (!(width > 0 && height > 0 && Number.isInteger(height) && frames >= 1)) throw damaged();
   if (frames > limits.maxFrames) throw tooManyFrames(limits.maxFrames);
   if (width * height * frames > limits.maxPixels) throw tooManyPixels(limits.maxPixels);
 
   const orientation = header.orientation !== undefined && ORIENTATIONS[header.orientation] ? header.orientation : 1;
   const channels = header.channels ?? RGBA;
-  const work = estimateWork({ width, height, frames, channels, orientation }, limits);
+  const estimate = estimateWork({ width, height, frames, channels, orientation }, limits);
+  // A HEIC's pixels are decoded in WebAssembly first: libheif's planes and the RGBA copy handed to
+  // sharp are held on top of what libvips holds.
+  const work = format === 'heic' ? { ...estimate, memoryBytes: estimate.memoryBytes + HEIC_DECODE_COPIES * width * height * RGBA } : estimate;
   const image: InspectedImage = { format, frames, width, height, orientation, header, work };
   const maxWork = limits.maxWork ?? WORK_PER_PIXEL_LIMIT * limits.maxPixels;
   if (work.pixelOps > maxWork) throw tooMuchWork(maxWork, image);
@@ -392,11 +461,13 @@ export async function processImage(input: Buffer, limits: ImageLimits, inspected
   let display: ImageVariant;
   let thumbnail: ImageVariant;
   try {
+    const source = format === 'heic' ? await heicPixels(input, inspected) : { data: input };
     // One after the other, so at most one decode is in memory at a time.
-    display = await makeDisplay(input, inspected);
-    thumbnail = await makeThumbnail(input, display, inspected);
+    display = await makeDisplay(source, inspected);
+    thumbnail = await makeThumbnail(source, display, inspected);
   } catch (error) {
     if (error instanceof AppError) throw error;
+    if (error instanceof HeicDecodeError) throw heicRefusal(error, inspected);
     // libvips reports a killed pipeline as "timeout: …" or, at times, as "VipsImage: killed …" or
     // the error of whichever operation it stopped: past the deadline, any failure is the timeout.
     throw isTimeout(error) || performance.now() >= deadline ? tookTooLong(timeoutSeconds, error) : damaged(error);

@@ -3,26 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import exifr from 'exifr';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { DEFAULT_IMAGE_LIMITS, estimateWork, inspectImage, processImage, WORK_PER_PIXEL_LIMIT, type ImageLimits } from '../../src/imaging/process.js';
+import { DEFAULT_IMAGE_LIMITS, estimateWork, inspectImage, processImage, WORK_PER_PIXEL_LIMIT } from '../../src/imaging/process.js';
 import sharp from '../../src/imaging/sharp.js';
 import { MIME_TYPES, sniffImageFormat } from '../../src/imaging/sniff.js';
 import * as fixtures from '../fixtures/images.js';
 import { cameraJpeg } from '../fixtures/metadata-fixtures.js';
+import { refusal } from '../support/imaging.js';
 
-const UNSUPPORTED = 'Only JPEG, PNG, GIF and WebP images are accepted.';
+const UNSUPPORTED = 'Only JPEG, PNG, GIF, WebP, AVIF or HEIC images are accepted.';
 const DAMAGED = 'The file is damaged or not a complete image.';
 const MiB = 1024 * 1024;
 const UNLIMITED_WORK = Number.MAX_SAFE_INTEGER;
 
-async function refusal(input: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<AppError> {
-  const error = await processImage(input, limits).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 type Corner = 'top-left' | 'top-right' | 'bottom-right' | 'bottom-left';
 
@@ -55,10 +47,10 @@ function webpChunks(file: Buffer): string[] {
   return types;
 }
 
-const avif = () =>
-  sharp({ create: { width: 16, height: 16, channels: 3, background: '#123456' } })
-    .avif()
-    .toBuffer();
+/** A HEIF whose ftyp names no AVIF or HEIC brand (here JPEG-coded HEIF): libvips may read it, the sniffer must refuse it. */
+const otherHeif = () => Buffer.from('\0\0\0\x18ftypjpeg\0\0\0\0mif1jpeg', 'latin1');
+/** An ISO-BMFF video (MP4), which shares AVIF's box layout. */
+const mp4 = () => Buffer.from('\0\0\0\x18ftypisom\0\0\x02\0isomiso2', 'latin1');
 const bmp = () => {
   const header = Buffer.alloc(54);
   header.write('BM', 0, 'latin1');
@@ -73,8 +65,10 @@ describe('sniffImageFormat', () => {
     ['gif', () => fixtures.gifAnimated(2)],
     ['webp', () => fixtures.webp()],
     ['webp', () => fixtures.webpAnimated()],
+    ['avif', () => fixtures.avif({ width: 8, height: 8 })],
+    ['avif', () => Buffer.from('\0\0\0\x1cftypmif1\0\0\0\0mif1miafavif', 'latin1')],
   ] as const)('recognises %s from its signature', async (format, make) => {
-    const head = (await make()).subarray(0, 12);
+    const head = (await make()).subarray(0, 32);
     expect(sniffImageFormat(head)).toBe(format);
   });
 
@@ -86,7 +80,9 @@ describe('sniffImageFormat', () => {
     ['EXE', () => fixtures.exe()],
     ['TIFF', () => fixtures.tiff()],
     ['BMP', bmp],
-    ['AVIF', avif],
+    ['other HEIF brands', otherHeif],
+    ['MP4', mp4],
+    ['an ftyp box claiming 4 GiB', () => Buffer.from('\xff\xff\xff\xf0ftypavif', 'latin1')],
     ['RIFF that is not WebP (WAV)', () => Buffer.from('RIFF\x24\0\0\0WAVEfmt ', 'latin1')],
     ['a cut-off PNG signature', () => Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a])],
     ['JPEG SOI without a marker', () => Buffer.from([0xff, 0xd8, 0x00, 0x00])],
@@ -97,15 +93,14 @@ describe('sniffImageFormat', () => {
   });
 
   it('maps formats to MIME types', () => {
-    expect(MIME_TYPES).toEqual({ jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp' });
+    expect(MIME_TYPES).toEqual({ jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', heic: 'image/heic' });
   });
 });
 
-describe('sharp is locked down to four in-memory loaders', () => {
+describe('sharp is locked down to five in-memory loaders', () => {
   it.each([
     ['SVG', 'svg', async () => fixtures.svg()],
     ['TIFF', 'tiff', () => fixtures.tiff()],
-    ['AVIF', 'heif', avif],
   ] as const)('refuses %s given straight to sharp, though libvips can read it', async (_label, format, make) => {
     // The loader exists in this build, so only the block can be what refuses it.
     expect(sharp.format[format].input.buffer).toBe(true);
@@ -131,6 +126,7 @@ describe('sharp is locked down to four in-memory loaders', () => {
     ['gif', () => fixtures.gifAnimated(3)],
     ['webp', () => fixtures.webp()],
     ['webp', () => fixtures.webpAnimated()],
+    ['heif', () => fixtures.avif({ width: 32, height: 24 })],
   ] as const)('still decodes %s', async (format, make) => {
     const bytes = await make();
     expect((await sharp(bytes, { animated: true }).metadata()).format).toBe(format);
@@ -147,7 +143,7 @@ describe('processImage refuses', () => {
     ['EXE', async () => fixtures.exe()],
     ['TIFF', () => fixtures.tiff()],
     ['BMP', async () => bmp()],
-    ['AVIF', avif],
+    ['other HEIF brands', async () => otherHeif()],
     ['an empty file', async () => Buffer.alloc(0)],
   ] as const)('%s as UNSUPPORTED_MEDIA_TYPE', async (_label, make) => {
     const error = await refusal(await make());
@@ -475,6 +471,73 @@ describe('processImage variants', () => {
     const result = await processImage(upload, DEFAULT_IMAGE_LIMITS);
     expect((await sharp(result.display.data).metadata()).hasAlpha).toBe(true);
     expect((await sharp(result.thumbnail.data).metadata()).hasAlpha).toBe(true);
+  });
+});
+
+describe('AVIF', () => {
+  it.each([
+    [1, 'top-left', false],
+    [3, 'bottom-right', false],
+    [6, 'top-right', true],
+    [8, 'bottom-left', true],
+  ] as const)('applies the HEIF transform for orientation %i (marker %s, sideways: %s)', async (orientation, corner, sideways) => {
+    const upload = await fixtures.avif({ width: 400, height: 300, orientation });
+    const result = await processImage(upload, DEFAULT_IMAGE_LIMITS);
+    const [w, h] = sideways ? [300, 400] : [400, 300];
+    expect(result.format).toBe('avif');
+    expect(result.mimeType).toBe('image/avif');
+    expect([result.width, result.height]).toEqual([w, h]);
+    expect([result.display.width, result.display.height]).toEqual([w, h]);
+    expect(await markerCorner(result.display.data)).toBe(corner);
+    expect(await markerCorner(result.thumbnail.data)).toBe(corner);
+  });
+
+  it('serves a WebP display and thumbnail without the EXIF and GPS the upload carries', async () => {
+    const upload = await fixtures.avif({ width: 400, height: 300, gps: { lat: 51.5007, lon: -0.1246 } });
+    expect(upload.includes('Lockframe Test Camera')).toBe(true);
+    const result = await processImage(upload, DEFAULT_IMAGE_LIMITS);
+    expect(result.blocks.exif).toBeDefined();
+    for (const variant of [result.display, result.thumbnail]) {
+      expect(variant.mimeType).toBe('image/webp');
+      const meta = await sharp(variant.data).metadata();
+      expect(meta.format).toBe('webp');
+      expect(meta.exif).toBeUndefined();
+      expect(variant.data.includes('Lockframe Test Camera')).toBe(false);
+      expect(webpChunks(variant.data).every((c) => ['VP8', 'VP8L', 'VP8X', 'ALPH'].includes(c))).toBe(true);
+    }
+  });
+
+  it('refuses an AVIF over the pixel limit from its header', async () => {
+    const upload = await fixtures.avif({ width: 400, height: 300 });
+    const error = await refusal(upload, { ...DEFAULT_IMAGE_LIMITS, maxPixels: 400 * 300 - 1 });
+    expect(error.code).toBe('INVALID_IMAGE');
+    expect(error.message).toMatch(/^Image is too large/);
+  });
+
+  it.each([
+    [30_000, 30_000],
+    [40, 30],
+  ])('refuses an AVIF whose ispe claims %i×%i', async (width, height) => {
+    const upload = Buffer.from(await fixtures.avif({ width: 400, height: 300 }));
+    const ispe = upload.indexOf('ispe');
+    expect(ispe).toBeGreaterThan(0);
+    upload.writeUInt32BE(width, ispe + 8);
+    upload.writeUInt32BE(height, ispe + 12);
+    expect((await refusal(upload)).code).toBe('INVALID_IMAGE');
+  });
+
+  it('refuses a truncated AVIF as damaged', async () => {
+    const upload = await fixtures.avif({ width: 400, height: 300 });
+    const error = await refusal(upload.subarray(0, Math.floor(upload.length / 2)));
+    expect(error.code).toBe('INVALID_IMAGE');
+  });
+
+  it('refuses AVIF brands around bytes libvips does not read as AV1', async () => {
+    const png = await fixtures.png();
+    const fake = Buffer.concat([Buffer.from('\0\0\0\x14ftypavif\0\0\0\0avif', 'latin1'), png]);
+    const error = await refusal(fake);
+    expect(error.code).toBe('INVALID_IMAGE');
+    expect(error.message).toBe(DAMAGED);
   });
 });
 

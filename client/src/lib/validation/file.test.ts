@@ -15,6 +15,10 @@ describe('upload pre-checks', () => {
     ['shot.png', 'image/png'],
     ['anim.gif', 'image/gif'],
     ['pic.webp', 'image/webp'],
+    ['phone.avif', 'image/avif'],
+    ['no-type.AVIF', ''],
+    ['IMG_0001.HEIC', 'image/heic'],
+    ['photo.heif', 'image/heif'],
     ['no-type.jpg', ''],
     ['no-extension', 'image/png'],
   ])('accepts %s (%s)', (name, type) => {
@@ -24,7 +28,6 @@ describe('upload pre-checks', () => {
   it.each([
     ['doc.pdf', 'application/pdf'],
     ['vector.svg', 'image/svg+xml'],
-    ['photo.heic', 'image/heic'],
     ['photo.tiff', 'image/tiff'],
     ['fake.jpg', 'text/html'],
     ['renamed.exe', 'image/png'],
