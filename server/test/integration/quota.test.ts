@@ -1,3 +1,5 @@
+import { systemScope } from '../../src/scope.js';
+import { createLogger } from '../../src/logger.js';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { databases } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const DEFAULT_QUOTA = 40_000_000;
+const silentLog = createLogger({ logLevel: 'silent' });
 const ME = `{ me { storageBytes quotaBytes } }`;
 const SET_QUOTA = `mutation($id: ID!, $q: SafeInt) { adminSetUserQuota(id: $id, quotaBytes: $q) { quotaBytes storageBytes } }`;
 
@@ -48,6 +51,26 @@ describe.each(databases)('storage quotas (%s)', (kind) => {
     expect(listed.data!.adminUsers.nodes[0]).toEqual({ storageBytes: cost, quotaBytes: DEFAULT_QUOTA, imageCount: 1 });
 
     expect((await user.client.gql(`mutation($id: ID!) { deleteImage(id: $id) }`, { id: image.id })).data!.deleteImage).toBe(true);
+    expect((await user.client.gql(ME)).data!.me.storageBytes).toBe(0);
+  });
+
+  it('gives the bytes back when the trash is emptied or purged, not when a photo only goes to the trash', async () => {
+    const user = await newUser(server.url);
+    const first = await user.client.uploadOk(await fixtures.jpeg({ width: 300, height: 200 }), 'a.jpg');
+    const second = await user.client.uploadOk(await fixtures.jpeg({ width: 301, height: 200 }), 'b.jpg');
+    const both = (await storedBytesOf(server, first.id)) + (await storedBytesOf(server, second.id));
+    const trash = `mutation($ids: [ID!]!) { trashImages(ids: $ids) }`;
+    expect((await user.client.gql(trash, { ids: [first.id, second.id] })).data!.trashImages).toBe(2);
+    expect((await user.client.gql(ME)).data!.me.storageBytes).toBe(both);
+    expect((await user.client.gql(`mutation { emptyTrash }`)).data!.emptyTrash).toBe(2);
+    expect((await user.client.gql(ME)).data!.me.storageBytes).toBe(0);
+
+    // The purge task: trashed long enough ago.
+    const old = await user.client.uploadOk(await fixtures.jpeg({ width: 302, height: 200 }), 'c.jpg');
+    await user.client.gql(trash, { ids: [old.id] });
+    await server.orm.em.fork().getConnection().execute('update images set trashed_at = ? where id = ?', [new Date(Date.now() - 31 * 86_400_000), old.id]);
+    const purge = server.app.tasks.find((t) => t.name === 'trash-purge')!;
+    expect(await purge.run(systemScope(server.orm.em.fork(), silentLog, 'test'))).toBeGreaterThanOrEqual(1);
     expect((await user.client.gql(ME)).data!.me.storageBytes).toBe(0);
   });
 

@@ -271,14 +271,7 @@ export class ImageRepository {
     // Row by row, so each delete that removed its row gives exactly its bytes back to the quota.
     return em.transactional(async (tx) => {
       let deleted = 0;
-      for (const id of ids) {
-        const row = await db(tx).selectFrom('images').select(['user_id', 'stored_bytes']).where('id', '=', id).where(inState('trash')).executeTakeFirst();
-        if (!row) continue;
-        const gone = Number((await db(tx).deleteFrom('images').where('id', '=', id).where(inState('trash')).executeTakeFirst()).numDeletedRows) > 0;
-        if (!gone) continue;
-        deleted++;
-        await this.quota.release(tx, row.user_id, Number(row.stored_bytes));
-      }
+      for (const id of ids) if (await this.deleteRow(tx, id, 'trash')) deleted++;
       return deleted;
     });
   }
@@ -323,12 +316,16 @@ export class ImageRepository {
    * delete that removed the row gives them back, so two racing deletes can't both.
    */
   async delete(em: EntityManager, id: string): Promise<boolean> {
-    return em.transactional(async (tx) => {
-      const row = await db(tx).selectFrom('images').select(['user_id', 'stored_bytes']).where('id', '=', id).executeTakeFirst();
-      const gone = Number((await db(tx).deleteFrom('images').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
-      if (gone && row) await this.quota.release(tx, row.user_id, Number(row.stored_bytes));
-      return gone;
-    });
+    return em.transactional((tx) => this.deleteRow(tx, id, 'any'));
+  }
+
+  /** Inside a transaction: deletes the image if it is in `state`, and gives its bytes back to the owner's quota. */
+  private async deleteRow(tx: EntityManager, id: string, state: ImageState): Promise<boolean> {
+    const row = await db(tx).selectFrom('images').select(['user_id', 'stored_bytes']).where('id', '=', id).where(inState(state)).executeTakeFirst();
+    if (!row) return false;
+    const gone = Number((await db(tx).deleteFrom('images').where('id', '=', id).where(inState(state)).executeTakeFirst()).numDeletedRows) > 0;
+    if (gone) await this.quota.release(tx, row.user_id, Number(row.stored_bytes));
+    return gone;
   }
 
   /** Which of these storage ids belong to an image row (for the orphan sweep). */
