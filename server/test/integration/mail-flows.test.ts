@@ -9,7 +9,7 @@ import { login, loginOk, outboxMails, Q } from '../support/accounts.js';
 import { ApiClient, codeOf, newUser, STRONG_PASSWORD, type GqlResponse, type TestUser } from '../support/client.js';
 import { databases } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { linkToken, startSmtp, type TestSmtp } from '../support/smtp.js';
+import { linkToken, startServerWithSmtp, type TestSmtp } from '../support/smtp.js';
 
 const PUBLIC_URL = 'http://lockframe.test:8080';
 const NEW_PASSWORD = 'Brand-New-Secret-42';
@@ -32,16 +32,12 @@ describe.concurrent.each(databases)('account e-mails over real SMTP on %s', (kin
   let smtp: TestSmtp;
   let server: TestServer;
   let anon: ApiClient;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    smtp = await startSmtp();
-    server = await startTestServer(kind, { SMTP_URL: smtp.url, PUBLIC_URL, TRUST_PROXY: 'true' });
-    anon = new ApiClient(server.url);
+    ({ smtp, server, anon, close } = await startServerWithSmtp(kind, { PUBLIC_URL, TRUST_PROXY: 'true' }));
   });
-  afterAll(async () => {
-    await server?.close();
-    await smtp?.close();
-  });
+  afterAll(() => close?.());
 
   /** Registers and logs in, and takes the verification mail from the inbox. */
   async function userWithMail(): Promise<TestUser & { verifyToken: string }> {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, codeOf, newUser, type TestUser } from '../support/client.js';
+import { codeOf, newUser, type ApiClient, type TestUser } from '../support/client.js';
 import { databases } from '../support/databases.js';
 import { enableMfa, MFA, totpCode, awayFromStepEdge } from '../support/mfa.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { startSmtp, type TestSmtp } from '../support/smtp.js';
+import type { TestServer } from '../support/server.js';
+import { startServerWithSmtp, type TestSmtp } from '../support/smtp.js';
 
 const PUBLIC_URL = 'http://photos.example.test';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
@@ -25,16 +25,12 @@ describe.concurrent.each(databases)('new-device sign-in alerts over real SMTP on
   let smtp: TestSmtp;
   let server: TestServer;
   let anon: ApiClient;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    smtp = await startSmtp();
-    server = await startTestServer(kind, { SMTP_URL: smtp.url, PUBLIC_URL, TRUST_PROXY: 'true' });
-    anon = new ApiClient(server.url);
+    ({ smtp, server, anon, close } = await startServerWithSmtp(kind, { PUBLIC_URL, TRUST_PROXY: 'true' }));
   });
-  afterAll(async () => {
-    await server?.close();
-    await smtp?.close();
-  });
+  afterAll(() => close?.());
 
   function signIn(u: TestUser, from: { ua: string; ip: string; device?: string | null; otp?: string }) {
     const headers: Record<string, string> = { 'user-agent': from.ua, 'x-forwarded-for': from.ip };

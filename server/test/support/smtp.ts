@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { ApiClient } from './client.js';
+import { startTestServer, type TestServer } from './server.js';
 
 /** One mail as the SMTP server received it: envelope recipients, parsed headers and text. */
 export interface ReceivedMail {
@@ -110,4 +112,21 @@ export function linkToken(mail: ReceivedMail | string, page: 'verify-email' | 'r
   const match = new RegExp(`https?://\\S+/${page}#token=([A-Za-z0-9_-]+)`).exec(text);
   if (!match) throw new Error(`no ${page} link in:\n${text}`);
   return match[1]!;
+}
+
+/** A test SMTP server and an app that sends its mail there, for specs that read real mails; `close` stops both. */
+export async function startServerWithSmtp(
+  kind: Parameters<typeof startTestServer>[0],
+  extra: Record<string, string>,
+): Promise<{ smtp: TestSmtp; server: TestServer; anon: ApiClient; close: () => Promise<void> }> {
+  const smtp = await startSmtp();
+  const server = await startTestServer(kind, { SMTP_URL: smtp.url, ...extra }).catch(async (error: unknown) => {
+    await smtp.close();
+    throw error;
+  });
+  const close = async () => {
+    await server.close();
+    await smtp.close();
+  };
+  return { smtp, server, anon: new ApiClient(server.url), close };
 }
